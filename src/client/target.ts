@@ -1,0 +1,67 @@
+import type { WebSocketRequest } from "../engine/engine.js";
+import { isValidSubprotocol } from "../protocol/handshake.js";
+import type { HttpMethod } from "./http-method.js";
+
+/** Where to connect, by parts; anything not given comes from `url`, then from `ws://localhost/`. */
+export interface WebSocketRequestOptions {
+  /** Must be GET (RFC 6455 §4.1); present for Ktor's shape. */
+  method?: HttpMethod;
+  host?: string;
+  port?: number;
+  /** Path, with a query if any: "/echo?room=1". */
+  path?: string;
+  /** A base URL (`ws:`, `wss:`, `http:`, `https:`) that the parts above override. */
+  url?: string | URL;
+  /** Extra request headers. */
+  headers?: Headers | Record<string, string> | ReadonlyArray<readonly [string, string]>;
+  /** Subprotocols to offer, in order of preference. */
+  protocols?: string | readonly string[];
+  /** Aborts the connect, and the session once open. */
+  signal?: AbortSignal;
+}
+
+/** A target for the builders: a URL string, a `URL`, or request options. */
+export type WebSocketTarget = string | URL | WebSocketRequestOptions;
+
+/** Request headers that the handshake itself owns. */
+const RESERVED_HEADERS = ["upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-accept"];
+
+/** Resolves a builder's target into a handshake request, failing with a `TypeError` on anything malformed. */
+export function resolveTarget(target: WebSocketTarget, options: { secure?: boolean; maxFrameSize: number }): WebSocketRequest {
+  const parts: WebSocketRequestOptions = typeof target === "string" || target instanceof URL ? { url: target } : target;
+  if (parts === null || typeof parts !== "object") throw new TypeError("A WebSocket target is a URL string, a URL or an options object");
+  let url: URL;
+  try {
+    url = new URL(parts.url ?? "ws://localhost/");
+  } catch {
+    throw new TypeError(`Invalid WebSocket URL: ${String(parts.url)}`);
+  }
+  const scheme = { "ws:": "ws:", "http:": "ws:", "wss:": "wss:", "https:": "wss:" }[url.protocol];
+  if (scheme === undefined) throw new TypeError(`A WebSocket URL's scheme is ws, wss, http or https, not ${url.protocol.slice(0, -1)}`);
+  url = new URL(url.href.replace(/^[a-z]+:/i, options.secure ? "wss:" : scheme));
+  if (parts.host !== undefined) url.hostname = parts.host;
+  if (parts.port !== undefined) {
+    if (!Number.isInteger(parts.port) || parts.port < 1 || parts.port > 65535) throw new TypeError(`Invalid port ${parts.port}`);
+    url.port = String(parts.port);
+  }
+  if (parts.path !== undefined) {
+    const path = new URL(parts.path, "ws://x/");
+    url.pathname = path.pathname;
+    url.search = path.search;
+  }
+  if (url.hash !== "") throw new TypeError("A WebSocket URL cannot have a fragment");
+  const method = (parts.method ?? "GET").toUpperCase();
+  if (method !== "GET") throw new TypeError(`A WebSocket handshake is a GET request, not ${method}`);
+
+  const protocols = parts.protocols === undefined ? [] : typeof parts.protocols === "string" ? [parts.protocols] : [...parts.protocols];
+  for (const protocol of protocols) {
+    if (!isValidSubprotocol(protocol)) throw new TypeError(`Invalid subprotocol ${JSON.stringify(protocol)}`);
+  }
+  if (new Set(protocols).size !== protocols.length) throw new TypeError("Subprotocols must not repeat");
+
+  const headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
+  for (const name of RESERVED_HEADERS) {
+    if (headers.has(name)) throw new TypeError(`The ${name} header is set by the handshake itself`);
+  }
+  return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize };
+}

@@ -1,0 +1,166 @@
+import type { Socket } from "node:net";
+import { Buffer } from "node:buffer";
+import type { EngineConnection, WebSocketRequest } from "../engine.js";
+import type { CioEngineConfig } from "./cio-config.js";
+import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
+import { computeAccept, generateWebSocketKey, headerHasToken } from "../../protocol/handshake.js";
+import { SocketTransport } from "../../transport/socket-transport.js";
+import { ConnectTimeoutError, WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
+
+/** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
+const BODY_EXCERPT_BYTES = 4 * 1024;
+const BODY_WAIT_MILLIS = 1_000;
+
+/**
+ * Runs the client side of the opening handshake (RFC 6455 §4.1) on a socket that is connecting:
+ * sends the upgrade request, reads the response head within limits, and checks it to the letter.
+ * Resolves with a transport that owns the socket; on any failure the socket is destroyed.
+ */
+export function openHandshake(socket: Socket, request: WebSocketRequest, config: CioEngineConfig): Promise<EngineConnection> {
+  return new Promise((resolve, reject) => {
+    const key = generateWebSocketKey();
+    const parser = new ResponseHeadParser(config.responseHead);
+    const signal = request.signal;
+    let settled = false;
+
+    const cleanup = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("data", onData);
+      socket.off("error", fail);
+      socket.off("close", onClose);
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      cleanup();
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = (): void => fail(signal!.reason);
+    const onClose = (): void => fail(new WebSocketHandshakeError("Connection closed before the handshake response was complete"));
+    const timer = setTimeout(
+      () => fail(new ConnectTimeoutError(`Handshake with ${request.url.host} took longer than ${config.connectTimeoutMillis} ms`)),
+      config.connectTimeoutMillis,
+    );
+
+    const onData = (chunk: Buffer): void => {
+      let parsed: { head: ResponseHead; rest: Uint8Array } | null;
+      try {
+        parsed = parser.push(chunk);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (parsed === null) return;
+      const { head, rest } = parsed;
+      const response: HandshakeResponse = { status: head.status, statusText: head.statusText, headers: head.headers };
+      if (head.status !== 101) {
+        cleanup();
+        readBodyExcerpt(socket, head, rest).then((body) => {
+          socket.destroy();
+          reject(new WebSocketHandshakeError(`Expected status 101 Switching Protocols, got ${head.status} ${head.statusText}`.trim(), response, body));
+        });
+        return;
+      }
+      let protocol: string | null;
+      try {
+        protocol = checkUpgradeResponse(head, key, request.protocols);
+      } catch (error) {
+        fail(error instanceof WebSocketHandshakeError ? new WebSocketHandshakeError(error.message, response) : error);
+        return;
+      }
+      cleanup();
+      socket.pause();
+      const transport = new SocketTransport(socket, { role: "client", maxFrameSize: request.maxFrameSize, head: rest });
+      resolve({ transport, response, protocol, extensions: [] });
+    };
+
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.on("data", onData);
+    socket.on("error", fail);
+    socket.on("close", onClose);
+    socket.write(requestHead(request, key));
+  });
+}
+
+/** The upgrade request's bytes. */
+function requestHead(request: WebSocketRequest, key: string): string {
+  const url = request.url;
+  const lines = [`${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1`];
+  const headers = new Headers(request.headers);
+  if (!headers.has("host")) headers.set("host", url.host);
+  headers.set("upgrade", "websocket");
+  headers.set("connection", "Upgrade");
+  headers.set("sec-websocket-key", key);
+  headers.set("sec-websocket-version", "13");
+  if (request.protocols.length > 0) headers.set("sec-websocket-protocol", request.protocols.join(", "));
+  if ((url.username || url.password) && !headers.has("authorization")) {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.set("authorization", `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`);
+  }
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+  return lines.join("\r\n") + "\r\n\r\n";
+}
+
+/** Checks a 101 response (§4.1, the client's steps 1–6) and returns the chosen subprotocol. */
+export function checkUpgradeResponse(head: ResponseHead, key: string, offered: readonly string[]): string | null {
+  const headers = head.headers;
+  if (head.version !== "1.1") throw new WebSocketHandshakeError(`Expected HTTP/1.1, got HTTP/${head.version}`);
+  if ((headers.get("upgrade") ?? "").trim().toLowerCase() !== "websocket") {
+    throw new WebSocketHandshakeError(`Upgrade header is ${JSON.stringify(headers.get("upgrade"))}, not "websocket"`);
+  }
+  if (!headerHasToken(headers.get("connection"), "upgrade")) {
+    throw new WebSocketHandshakeError(`Connection header ${JSON.stringify(headers.get("connection"))} does not list "Upgrade"`);
+  }
+  const accept = headers.get("sec-websocket-accept");
+  if (accept === null) throw new WebSocketHandshakeError("Sec-WebSocket-Accept header is missing");
+  if (accept.trim() !== computeAccept(key)) throw new WebSocketHandshakeError("Sec-WebSocket-Accept does not match the key sent");
+  const extensions = headers.get("sec-websocket-extensions");
+  if (extensions !== null && extensions.trim() !== "") {
+    throw new WebSocketHandshakeError(`Server chose extensions that were not offered: ${extensions}`);
+  }
+  const protocol = headers.get("sec-websocket-protocol");
+  if (protocol === null) return null;
+  const chosen = protocol.trim();
+  if (!offered.includes(chosen)) {
+    throw new WebSocketHandshakeError(
+      offered.length === 0
+        ? `Server chose subprotocol ${JSON.stringify(chosen)} but none was offered`
+        : `Server chose subprotocol ${JSON.stringify(chosen)}, not one of ${offered.join(", ")}`,
+    );
+  }
+  return chosen;
+}
+
+/** Reads at most 4 KiB of a refused handshake's body, waiting at most a second for it. */
+function readBodyExcerpt(socket: Socket, head: ResponseHead, first: Uint8Array): Promise<string> {
+  const declared = Number(head.headers.get("content-length") ?? NaN);
+  const wanted = Math.min(BODY_EXCERPT_BYTES, Number.isFinite(declared) ? declared : BODY_EXCERPT_BYTES);
+  const parts: Uint8Array[] = [first];
+  let size = first.length;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("end", done);
+      socket.off("close", done);
+      socket.off("error", done);
+      resolve(Buffer.concat(parts).subarray(0, wanted).toString("utf8"));
+    };
+    const onData = (chunk: Buffer): void => {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= wanted) done();
+    };
+    const timer = setTimeout(done, BODY_WAIT_MILLIS);
+    if (size >= wanted || socket.destroyed) {
+      done();
+      return;
+    }
+    socket.on("data", onData);
+    socket.on("end", done);
+    socket.on("close", done);
+    socket.on("error", done);
+  });
+}

@@ -1,0 +1,135 @@
+import type { ChannelConfig, OverflowPolicy } from "../../session/channel.js";
+import type { WebSocketContentConverter } from "../../serialization/converter.js";
+import { DEFAULT_MAX_FRAME_SIZE } from "../../session/websocket-session.js";
+import { toMillis, type Duration } from "../../util/duration.js";
+
+/** Bounds of the session's channels, as Ktor 3's `WebSocketChannelsConfig`; bounded and "suspend" by default. */
+export class WebSocketChannelsConfig {
+  private incomingConfig: ChannelConfig = { capacity: 64, onOverflow: "suspend" };
+  private outgoingConfig: ChannelConfig = { capacity: 64, onOverflow: "suspend" };
+
+  /** Frames received but not yet taken; a full channel stops reading from the socket ("suspend"). */
+  get incoming(): ChannelConfig {
+    return this.incomingConfig;
+  }
+
+  set incoming(config: ChannelConfig) {
+    this.incomingConfig = checkChannel(config, "channels.incoming");
+  }
+
+  /** Frames queued to send; a full channel makes `send` wait ("suspend") or fails ("close"). */
+  get outgoing(): ChannelConfig {
+    return this.outgoingConfig;
+  }
+
+  set outgoing(config: ChannelConfig) {
+    this.outgoingConfig = checkChannel(config, "channels.outgoing");
+  }
+}
+
+/**
+ * The WebSockets plugin's settings (`install(WebSockets, (ws) => { ... })`). Every setter checks its
+ * value at once and throws a `RangeError` / `TypeError` that names the setting.
+ */
+export class WebSocketsConfig {
+  private pingMillis: number | null = null;
+  private timeout: number | null = null;
+  private frameSize = DEFAULT_MAX_FRAME_SIZE;
+  private messageSize: number | null = null;
+  private converter: WebSocketContentConverter | null = null;
+  /** @internal Which settings the user touched, for engine capability checks. */
+  readonly touched = new Set<"pingInterval" | "maxFrameSize">();
+  /** Channel bounds. */
+  readonly channels = new WebSocketChannelsConfig();
+
+  /** Milliseconds between pings the client sends; null or 0 for none (the default). */
+  get pingIntervalMillis(): number | null {
+    return this.pingMillis;
+  }
+
+  set pingIntervalMillis(millis: number | null) {
+    if (millis === null) {
+      this.pingMillis = null;
+      return;
+    }
+    if (typeof millis !== "number") throw new TypeError(`pingIntervalMillis must be a number or null, got ${typeof millis}`);
+    this.pingMillis = toMillis(millis, "pingIntervalMillis") || null;
+    this.touched.add("pingInterval");
+  }
+
+  /** The ping interval as a duration: milliseconds or "500ms", "20s", "1m", "1h"; null for none. */
+  get pingInterval(): Duration | null {
+    return this.pingMillis;
+  }
+
+  set pingInterval(interval: Duration | null) {
+    this.pingMillis = interval === null ? null : toMillis(interval, "pingInterval") || null;
+    if (interval !== null) this.touched.add("pingInterval");
+  }
+
+  /** Pong and close handshake deadline in ms; by default twice the ping interval, or 15 s without pings. */
+  get timeoutMillis(): number {
+    return this.timeout ?? (this.pingMillis !== null ? this.pingMillis * 2 : 15_000);
+  }
+
+  set timeoutMillis(millis: number) {
+    if (typeof millis !== "number" || !Number.isFinite(millis) || millis <= 0) {
+      throw new RangeError(`timeoutMillis must be a positive number of milliseconds, got ${String(millis)}`);
+    }
+    this.timeout = millis;
+  }
+
+  /** Largest frame received or sent, in bytes (default 100 MiB). */
+  get maxFrameSize(): number {
+    return this.frameSize;
+  }
+
+  set maxFrameSize(bytes: number) {
+    this.frameSize = checkSize(bytes, "maxFrameSize");
+    this.touched.add("maxFrameSize");
+  }
+
+  /** Largest reassembled message, in bytes (default: `maxFrameSize`). */
+  get maxMessageSize(): number {
+    return this.messageSize ?? this.frameSize;
+  }
+
+  set maxMessageSize(bytes: number) {
+    this.messageSize = checkSize(bytes, "maxMessageSize");
+  }
+
+  /** Serialization for `sendSerialized` / `receiveDeserialized`, e.g. `new JsonConverter()`. */
+  get contentConverter(): WebSocketContentConverter | null {
+    return this.converter;
+  }
+
+  set contentConverter(converter: WebSocketContentConverter | null) {
+    if (
+      converter !== null &&
+      (typeof converter !== "object" || typeof converter.serialize !== "function" || typeof converter.deserialize !== "function")
+    ) {
+      throw new TypeError("contentConverter must have serialize() and deserialize(), like JsonConverter");
+    }
+    this.converter = converter;
+  }
+}
+
+function checkSize(bytes: number, what: string): number {
+  if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new RangeError(`${what} must be a positive whole number of bytes, got ${String(bytes)}`);
+  }
+  return bytes;
+}
+
+/** @internal Validates a channel bound (also used when the client is built, for in-place edits). */
+export function checkChannel(config: ChannelConfig, what: string): ChannelConfig {
+  if (config === null || typeof config !== "object") throw new TypeError(`${what} must be { capacity, onOverflow }`);
+  const { capacity, onOverflow } = config;
+  if (!(capacity === Infinity || (Number.isSafeInteger(capacity) && capacity >= 1))) {
+    throw new RangeError(`${what}.capacity must be a whole number >= 1 or Infinity, got ${String(capacity)}`);
+  }
+  if (onOverflow !== "suspend" && onOverflow !== "close") {
+    throw new RangeError(`${what}.onOverflow must be "suspend" or "close", got ${JSON.stringify(onOverflow as OverflowPolicy)}`);
+  }
+  return { capacity, onOverflow };
+}

@@ -1,0 +1,46 @@
+import type { HttpClientPlugin } from "../../client/plugin.js";
+import type { HttpClient } from "../../client/http-client.js";
+import type { ChannelConfig } from "../../session/channel.js";
+import type { WebSocketContentConverter } from "../../serialization/converter.js";
+import { EngineCapabilityError } from "../../errors.js";
+import { WebSocketsConfig, checkChannel } from "./websockets-config.js";
+
+/** The WebSockets plugin as installed in a client: its settled configuration. */
+export interface WebSocketsPlugin {
+  readonly pingIntervalMillis: number | null;
+  readonly timeoutMillis: number;
+  readonly maxFrameSize: number;
+  readonly maxMessageSize: number;
+  readonly contentConverter: WebSocketContentConverter | null;
+  readonly channels: { readonly incoming: ChannelConfig; readonly outgoing: ChannelConfig };
+}
+
+/**
+ * The WebSockets plugin: `config.install(WebSockets, (ws) => { ws.pingInterval = "20s" })`.
+ * Checks the engine's capabilities when the client is built.
+ */
+export const WebSockets: HttpClientPlugin<WebSocketsConfig, WebSocketsPlugin> = {
+  key: "WebSockets",
+  createConfig: () => new WebSocketsConfig(),
+  prepare(config: WebSocketsConfig, client: HttpClient): WebSocketsPlugin {
+    const engine = client.engine;
+    if (!engine.capabilities.has("websockets")) throw new EngineCapabilityError(engine.name, "websockets");
+    if (config.pingIntervalMillis !== null && !engine.capabilities.has("pingFrames")) {
+      throw new EngineCapabilityError(engine.name, "pingFrames", "the engine cannot send pings, so pingInterval cannot be honoured");
+    }
+    if (config.touched.has("maxFrameSize") && !engine.capabilities.has("frameSizeLimit")) {
+      throw new EngineCapabilityError(engine.name, "frameSizeLimit", "the engine cannot limit the size of each frame");
+    }
+    return Object.freeze({
+      pingIntervalMillis: config.pingIntervalMillis,
+      timeoutMillis: config.timeoutMillis,
+      maxFrameSize: config.maxFrameSize,
+      maxMessageSize: config.maxMessageSize,
+      contentConverter: config.contentConverter,
+      channels: Object.freeze({
+        incoming: checkChannel(config.channels.incoming, "channels.incoming"),
+        outgoing: checkChannel(config.channels.outgoing, "channels.outgoing"),
+      }),
+    });
+  },
+};

@@ -1,0 +1,100 @@
+import { decodeUtf8, encodeUtf8, isValidUtf8, utf8Length } from "./utf8.js";
+import { ProtocolViolationError } from "../errors.js";
+
+const Codes = Object.freeze({
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
+  CANNOT_ACCEPT: 1003,
+  /** Never sent: reported when a Close frame carried no status code. */
+  NO_STATUS_RECEIVED: 1005,
+  /** Never sent: reported when the connection ended without a close handshake. */
+  CLOSED_ABNORMALLY: 1006,
+  NOT_CONSISTENT: 1007,
+  VIOLATED_POLICY: 1008,
+  TOO_BIG: 1009,
+  NO_EXTENSION: 1010,
+  INTERNAL_ERROR: 1011,
+  SERVICE_RESTART: 1012,
+  TRY_AGAIN_LATER: 1013,
+} as const);
+
+/** Largest reason text that fits a control frame: 125 bytes less the 2-byte code. */
+export const MAX_CLOSE_MESSAGE_BYTES = 123;
+
+/** A close code and its message, as carried by a Close frame (RFC 6455 §5.5.1, §7.4). */
+export class CloseReason {
+  /** The codes of RFC 6455 §7.4.1 by name, as Ktor's `CloseReason.Codes`. */
+  static readonly Codes = Codes;
+
+  readonly code: number;
+  readonly message: string;
+
+  constructor(code: number, message = "") {
+    if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
+      throw new RangeError(`A close code is an integer from 0 to 65535, got ${code}`);
+    }
+    this.code = code;
+    this.message = message;
+  }
+
+  /** The name of the code in `CloseReason.Codes`, or undefined for others (3000–4999 and unknown). */
+  get knownReason(): keyof typeof Codes | undefined {
+    for (const [name, value] of Object.entries(Codes)) if (value === this.code) return name as keyof typeof Codes;
+    return undefined;
+  }
+
+  toString(): string {
+    return `CloseReason(${this.knownReason ?? this.code}${this.message ? `, ${JSON.stringify(this.message)}` : ""})`;
+  }
+}
+
+/**
+ * Whether a code may appear in a Close frame on the wire (RFC 6455 §7.4.1–7.4.2 and the IANA registry):
+ * 1000–1003 and 1007–1014, or 3000–4999. 1004–1006, 1015, 1016–2999 and anything else are invalid.
+ */
+export function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
+
+/** Encodes a close payload: the code in network order, then the UTF-8 message, cut to fit 125 bytes. */
+export function encodeClosePayload(reason: CloseReason): Uint8Array {
+  if (!isSendableCloseCode(reason.code)) {
+    throw new RangeError(`Close code ${reason.code} may not be sent in a Close frame (RFC 6455 §7.4)`);
+  }
+  const message = truncateUtf8(reason.message, MAX_CLOSE_MESSAGE_BYTES);
+  const text = encodeUtf8(message);
+  const payload = new Uint8Array(2 + text.length);
+  payload[0] = reason.code >>> 8;
+  payload[1] = reason.code & 0xff;
+  payload.set(text, 2);
+  return payload;
+}
+
+/**
+ * Decodes a received close payload strictly: empty means 1005; one byte, an invalid code (1002) or a
+ * message that is not UTF-8 (1007) throw `ProtocolViolationError`.
+ */
+export function decodeClosePayload(payload: Uint8Array): CloseReason {
+  if (payload.length === 0) return new CloseReason(Codes.NO_STATUS_RECEIVED, "");
+  if (payload.length === 1) throw new ProtocolViolationError("Close frame with a 1-byte payload");
+  const code = (payload[0] << 8) | payload[1];
+  if (!isSendableCloseCode(code)) throw new ProtocolViolationError(`Invalid close code ${code}`);
+  const text = payload.subarray(2);
+  if (!isValidUtf8(text)) throw new ProtocolViolationError("Close reason is not valid UTF-8", Codes.NOT_CONSISTENT);
+  return new CloseReason(code, decodeUtf8(text));
+}
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a code point. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (utf8Length(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = utf8Length(char);
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}

@@ -1,0 +1,212 @@
+import { Buffer } from "node:buffer";
+import { CONTINUATION_OPCODE, frameTypeOf, isControlOpcode, type FrameType } from "./frame-type.js";
+import { createFrame, type Frame } from "./frame.js";
+import { unmask } from "./masking.js";
+import { FrameTooBigError, ProtocolViolationError } from "../errors.js";
+
+/** RSV bit masks as they sit in a frame's first byte. */
+export const RSV1 = 0x40;
+export const RSV2 = 0x20;
+export const RSV3 = 0x10;
+
+export interface FrameParserOptions {
+  /** A server requires every frame masked (true); a client requires none masked (false). RFC 6455 §5.1. */
+  readonly expectMasked: boolean;
+  /** Largest payload accepted, checked from the header before any payload is buffered. */
+  readonly maxFrameSize: number;
+  /** RSV bits owned by negotiated extensions (RSV1 | RSV2 | RSV3); any other set bit fails (§5.2). */
+  readonly allowedRsv?: number;
+}
+
+const MAX_HEADER = 14;
+
+/**
+ * An incremental RFC 6455 frame parser. Push received chunks in, pull frames out; payloads are views
+ * of the pushed chunks unless a frame straddles chunks. It checks framing only (§5): reserved opcodes,
+ * RSV bits, masking direction, control frame rules, continuation order and the frame size limit.
+ * Errors are thrown as `ProtocolViolationError` (1002) or `FrameTooBigError` (1009); after one the
+ * parser must be discarded.
+ */
+export class FrameParser {
+  private readonly expectMasked: boolean;
+  private readonly allowedRsv: number;
+  maxFrameSize: number;
+
+  private readonly chunks: Uint8Array[] = [];
+  /** Read position in chunks[0]. */
+  private offset = 0;
+  private buffered = 0;
+  /** Header of the frame whose payload is still arriving; -1 when awaiting a header. */
+  private pendingLength = -1;
+  private pendingByte0 = 0;
+  private pendingMasked = false;
+  private readonly maskKey = new Uint8Array(4);
+  private readonly scratch = new Uint8Array(MAX_HEADER);
+  /** Type of the fragmented message in progress, or 0 when none is. */
+  private fragmentType: FrameType | 0 = 0;
+
+  constructor(options: FrameParserOptions) {
+    this.expectMasked = options.expectMasked;
+    this.maxFrameSize = options.maxFrameSize;
+    this.allowedRsv = options.allowedRsv ?? 0;
+  }
+
+  /** Bytes received but not yet returned as frames. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** True between the first and the final fragment of a message. */
+  get inFragmentedMessage(): boolean {
+    return this.fragmentType !== 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /** The next complete frame, or null when more bytes are needed. */
+  next(): Frame | null {
+    if (this.pendingLength < 0 && !this.readHeader()) return null;
+    const length = this.pendingLength;
+    if (this.buffered < length) return null;
+    const payload = this.take(length);
+    if (this.pendingMasked && length > 0) unmask(payload, 0, length, this.maskKey, 0);
+    this.pendingLength = -1;
+    return this.toFrame(this.pendingByte0, payload);
+  }
+
+  /** Parses and consumes a header when all of it has arrived; false when more bytes are needed. */
+  private readHeader(): boolean {
+    if (this.buffered < 2) return false;
+    let bytes = this.chunks[0];
+    let at = this.offset;
+    if (bytes.length - at < 2) {
+      bytes = this.gather(2);
+      at = 0;
+    }
+    const byte0 = bytes[at];
+    const byte1 = bytes[at + 1];
+    const masked = (byte1 & 0x80) !== 0;
+    const length7 = byte1 & 0x7f;
+    this.checkHeader(byte0, masked, length7);
+    const headerLength = 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+    if (this.buffered < headerLength) return false;
+    if (this.chunks[0].length - this.offset >= headerLength) {
+      bytes = this.chunks[0];
+      at = this.offset;
+    } else {
+      bytes = this.gather(headerLength);
+      at = 0;
+    }
+
+    let length = length7;
+    let cursor = at + 2;
+    if (length7 === 126) {
+      length = (bytes[cursor] << 8) | bytes[cursor + 1];
+      cursor += 2;
+    } else if (length7 === 127) {
+      const high = ((bytes[cursor] << 24) | (bytes[cursor + 1] << 16) | (bytes[cursor + 2] << 8) | bytes[cursor + 3]) >>> 0;
+      const low = ((bytes[cursor + 4] << 24) | (bytes[cursor + 5] << 16) | (bytes[cursor + 6] << 8) | bytes[cursor + 7]) >>> 0;
+      if (high & 0x80000000) throw new ProtocolViolationError("Frame length has its most significant bit set");
+      length = high * 0x1_0000_0000 + low;
+      cursor += 8;
+    }
+    if (length > this.maxFrameSize) {
+      throw new FrameTooBigError(`Frame of ${length} bytes exceeds maxFrameSize ${this.maxFrameSize}`, length, this.maxFrameSize);
+    }
+    if (masked) {
+      const key = this.maskKey;
+      key[0] = bytes[cursor];
+      key[1] = bytes[cursor + 1];
+      key[2] = bytes[cursor + 2];
+      key[3] = bytes[cursor + 3];
+    }
+    this.skip(headerLength);
+    this.pendingByte0 = byte0;
+    this.pendingMasked = masked;
+    this.pendingLength = length;
+    return true;
+  }
+
+  private checkHeader(byte0: number, masked: boolean, length7: number): void {
+    const rsv = byte0 & 0x70;
+    if ((rsv & ~this.allowedRsv) !== 0) throw new ProtocolViolationError("RSV bits set without a negotiated extension");
+    if (masked !== this.expectMasked) {
+      throw new ProtocolViolationError(masked ? "Masked frame from a server" : "Unmasked frame from a client");
+    }
+    const opcode = byte0 & 0x0f;
+    const fin = (byte0 & 0x80) !== 0;
+    if (isControlOpcode(opcode)) {
+      if (frameTypeOf(opcode) === undefined) throw new ProtocolViolationError(`Reserved opcode ${opcode}`);
+      if (!fin) throw new ProtocolViolationError("Fragmented control frame");
+      if (length7 > 125) throw new ProtocolViolationError("Control frame payload over 125 bytes");
+    } else if (opcode === CONTINUATION_OPCODE) {
+      if (this.fragmentType === 0) throw new ProtocolViolationError("Continuation frame without a message to continue");
+    } else {
+      if (frameTypeOf(opcode) === undefined) throw new ProtocolViolationError(`Reserved opcode ${opcode}`);
+      if (this.fragmentType !== 0) throw new ProtocolViolationError("New data frame before the fragmented message ended");
+    }
+  }
+
+  private toFrame(byte0: number, payload: Uint8Array): Frame {
+    const fin = (byte0 & 0x80) !== 0;
+    const opcode = byte0 & 0x0f;
+    let type: FrameType;
+    if (opcode === CONTINUATION_OPCODE) {
+      type = this.fragmentType as FrameType;
+      if (fin) this.fragmentType = 0;
+    } else {
+      type = opcode as FrameType;
+      if (!fin) this.fragmentType = type;
+    }
+    return createFrame(type, fin, payload, (byte0 & RSV1) !== 0, (byte0 & RSV2) !== 0, (byte0 & RSV3) !== 0);
+  }
+
+  /** Consumes `length` bytes: a view when they sit in one chunk, else one copy. */
+  private take(length: number): Uint8Array {
+    if (length === 0) return new Uint8Array(0);
+    const first = this.chunks[0];
+    if (first.length - this.offset >= length) {
+      const view = first.subarray(this.offset, this.offset + length);
+      this.skip(length);
+      return view;
+    }
+    const out = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const chunk = this.chunks[0];
+      const n = Math.min(chunk.length - this.offset, length - filled);
+      out.set(chunk.subarray(this.offset, this.offset + n), filled);
+      filled += n;
+      this.skip(n);
+    }
+    return out;
+  }
+
+  /** Copies the first `length` buffered bytes into scratch without consuming them. */
+  private gather(length: number): Uint8Array {
+    let filled = 0;
+    let at = this.offset;
+    for (let i = 0; filled < length; i++) {
+      const chunk = this.chunks[i];
+      const n = Math.min(chunk.length - at, length - filled);
+      this.scratch.set(chunk.subarray(at, at + n), filled);
+      filled += n;
+      at = 0;
+    }
+    return this.scratch;
+  }
+
+  private skip(length: number): void {
+    this.buffered -= length;
+    let offset = this.offset + length;
+    while (this.chunks.length > 0 && offset >= this.chunks[0].length) {
+      offset -= this.chunks[0].length;
+      this.chunks.shift();
+    }
+    this.offset = offset;
+  }
+}

@@ -1,0 +1,138 @@
+import { Buffer } from "node:buffer";
+import { randomFillSync } from "node:crypto";
+import { CONTINUATION_OPCODE, isControlOpcode } from "./frame-type.js";
+import { Frame } from "./frame.js";
+import { mask } from "./masking.js";
+
+/** Server payloads at least this big are written as their own chunk instead of being copied. */
+const ZERO_COPY_THRESHOLD = 16 * 1024;
+/** Masking keys are cut from a pool of crypto-random bytes refilled at once (RFC 6455 §5.3, §10.3). */
+const KEY_POOL_BYTES = 8 * 1024;
+
+export interface FrameSerializerOptions {
+  /** Clients mask every frame (true); servers never do (false). */
+  readonly mask: boolean;
+}
+
+/**
+ * Turns frames into bytes ready for one socket write. Frames of one batch share one buffer (headers
+ * and small payloads), text is encoded straight into it, and masking writes into it from the caller's
+ * payload so the caller's bytes are never changed. Knows nothing of sockets.
+ */
+export class FrameSerializer {
+  private readonly masking: boolean;
+  /** True between the first and the final fragment of an outgoing message. */
+  private continuing = false;
+  private readonly sizes: number[] = [];
+
+  constructor(options: FrameSerializerOptions) {
+    this.masking = options.mask;
+  }
+
+  /** Appends the encoded form of `frames` to `out` as one or more chunks. */
+  serialize(frames: readonly Frame[], out: Uint8Array[]): void {
+    const sizes = this.sizes;
+    sizes.length = frames.length;
+    let total = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const size = frames[i].byteLength;
+      sizes[i] = size;
+      total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);
+    }
+    const buffer = Buffer.allocUnsafe(total);
+    let pos = 0;
+    let start = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i];
+      const size = sizes[i];
+      pos = this.writeHeader(buffer, pos, frame, size);
+      if (this.inline(size)) {
+        pos = this.writePayload(buffer, pos, frame, size);
+      } else {
+        out.push(buffer.subarray(start, pos), frame.data);
+        start = pos;
+      }
+    }
+    if (pos > start) out.push(buffer.subarray(start, pos));
+  }
+
+  /** Convenience for one frame: its whole encoding as a single buffer. */
+  serializeOne(frame: Frame): Uint8Array {
+    const out: Uint8Array[] = [];
+    this.serialize([frame], out);
+    return out.length === 1 ? out[0] : Buffer.concat(out);
+  }
+
+  private inline(size: number): boolean {
+    return this.masking || size < ZERO_COPY_THRESHOLD;
+  }
+
+  private writeHeader(buffer: Buffer, pos: number, frame: Frame, size: number): number {
+    const type = frame.frameType;
+    let opcode: number = type;
+    if (!isControlOpcode(type)) {
+      if (this.continuing) opcode = CONTINUATION_OPCODE;
+      this.continuing = !frame.fin;
+    }
+    buffer[pos++] =
+      (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | opcode;
+    const maskBit = this.masking ? 0x80 : 0;
+    if (size < 126) {
+      buffer[pos++] = maskBit | size;
+    } else if (size < 0x10000) {
+      buffer[pos++] = maskBit | 126;
+      buffer[pos++] = size >>> 8;
+      buffer[pos++] = size & 0xff;
+    } else {
+      buffer[pos++] = maskBit | 127;
+      const high = Math.floor(size / 0x1_0000_0000);
+      buffer.writeUInt32BE(high, pos);
+      buffer.writeUInt32BE(size >>> 0, pos + 4);
+      pos += 8;
+    }
+    if (this.masking) {
+      const key = nextKeyOffset();
+      buffer[pos] = keyPool[key];
+      buffer[pos + 1] = keyPool[key + 1];
+      buffer[pos + 2] = keyPool[key + 2];
+      buffer[pos + 3] = keyPool[key + 3];
+      pos += 4;
+    }
+    return pos;
+  }
+
+  /** Writes (and masks, on a client) the payload right after its header. */
+  private writePayload(buffer: Buffer, pos: number, frame: Frame, size: number): number {
+    if (size === 0) return pos;
+    const keyAt = pos - 4;
+    if (frame instanceof Frame.Text && frame.bytes === null && frame.text !== null) {
+      buffer.write(frame.text, pos, size, "utf8");
+      if (this.masking) mask(buffer, pos, buffer, keyAt, buffer, pos, size);
+    } else if (this.masking) {
+      mask(frame.data, 0, buffer, keyAt, buffer, pos, size);
+    } else {
+      buffer.set(frame.data, pos);
+    }
+    return pos + size;
+  }
+}
+
+// One pool for the process: each key is used once, and idle connections hold no random bytes.
+let keyPool: Buffer = Buffer.alloc(0);
+let keyOffset = 0;
+
+function nextKeyOffset(): number {
+  if (keyOffset + 4 > keyPool.length) {
+    if (keyPool.length === 0) keyPool = Buffer.allocUnsafe(KEY_POOL_BYTES);
+    randomFillSync(keyPool);
+    keyOffset = 0;
+  }
+  const at = keyOffset;
+  keyOffset += 4;
+  return at;
+}
+
+/** Bytes of a frame header for a payload of `size` bytes. */
+export function headerLength(size: number, masked: boolean): number {
+  return (size < 126 ? 2 : size < 0x10000 ? 4 : 10) + (masked ? 4 : 0);
+}

@@ -1,0 +1,339 @@
+/**
+ * RFC 6455 §5.3 payload masking: `out[i] = in[i] ^ key[(phase + i) % 4]`.
+ *
+ * Two implementations behind one entry point:
+ * - a plain JS loop for short payloads (no allocation, no call into wasm), with a 32-bit word loop
+ *   used only when WebAssembly is unavailable and the payload is long;
+ * - a tiny hand-assembled WebAssembly SIMD kernel for payloads of {@link WASM_MIN_LENGTH} bytes and up.
+ *
+ * No `node:` imports: this file must also load in browsers.
+ */
+
+/**
+ * Payloads at least this long go to the wasm kernel. Measured on Node 20 (x86-64): the 8-way unrolled
+ * byte loop runs at ~1.3 GB/s flat, while the wasm path pays ~100 ns fixed (two copies, two views,
+ * one call) and then runs at 15+ GB/s; they cross at ~90-100 bytes. 128 leaves a little margin for
+ * engines with costlier JS-to-wasm calls and spares the GC two short-lived views on the smallest,
+ * most common messages.
+ */
+const WASM_MIN_LENGTH = 128;
+
+/**
+ * Without wasm, the word loop beats the unrolled byte loop from ~128 bytes when source and target
+ * share alignment and from ~192-256 bytes when they don't (DataView stores); below that, creating
+ * the typed-array views costs more than it saves.
+ */
+const JS_WORD_MIN_LENGTH = 256;
+
+/** Bytes per round trip through wasm memory: one 64 KiB page, so memory never grows. */
+const CHUNK = 65536;
+
+/** The wasm kernel works on 64-byte blocks (4 × v128). */
+const BLOCK = 64;
+
+/** Platform byte order, for building a key word that matches Uint32Array reads. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/*
+ * The kernel, equivalent to:
+ *
+ * (module
+ *   (memory (export "m") 1)
+ *   ;; XORs memory[p..end) with the 4-byte key splatted over 16-byte lanes.
+ *   ;; Requires p < end and (end - p) % 64 == 0; p is 16-byte aligned.
+ *   (func (export "x") (param $p i32) (param $end i32) (param $key i32)
+ *     (local $k v128)
+ *     (local.set $k (i32x4.splat (local.get $key)))
+ *     (loop $next
+ *       (v128.store offset=0  (local.get $p) (v128.xor (v128.load offset=0  (local.get $p)) (local.get $k)))
+ *       (v128.store offset=16 (local.get $p) (v128.xor (v128.load offset=16 (local.get $p)) (local.get $k)))
+ *       (v128.store offset=32 (local.get $p) (v128.xor (v128.load offset=32 (local.get $p)) (local.get $k)))
+ *       (v128.store offset=48 (local.get $p) (v128.xor (v128.load offset=48 (local.get $p)) (local.get $k)))
+ *       (br_if $next (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 64))) (local.get $end))))))
+ */
+const KERNEL = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x01, 0x07, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, // type section: 1 type, (func (param i32 i32 i32))
+  0x03, 0x02, 0x01, 0x00, // function section: 1 function of type 0
+  0x05, 0x03, 0x01, 0x00, 0x01, // memory section: 1 memory, no max, min 1 page
+  0x07, 0x09, 0x02, // export section (9 bytes), 2 exports
+  0x01, 0x6d, 0x02, 0x00, //   "m" -> memory 0
+  0x01, 0x78, 0x00, 0x00, //   "x" -> func 0
+  0x0a, 0x5c, 0x01, 0x5a, // code section (92 bytes), 1 body of 90 bytes
+  0x01, 0x01, 0x7b, //   locals: 1 × v128 ($k = local 3)
+  0x20, 0x02, 0xfd, 0x11, 0x21, 0x03, //   local.get $key; i32x4.splat; local.set $k
+  0x03, 0x40, //   loop (no result)
+  // local.get $p; local.get $p; v128.load align=16 offset=N; local.get $k; v128.xor; v128.store align=16 offset=N
+  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x00, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x00,
+  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x10, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x10,
+  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x20, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x20,
+  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x30, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x30,
+  // local.get $p; i32.const 64; i32.add; local.tee $p; local.get $end; i32.lt_u; br_if 0
+  0x20, 0x00, 0x41, 0xc0, 0x00, 0x6a, 0x22, 0x00, 0x20, 0x01, 0x49, 0x0d, 0x00,
+  0x0b, // end loop
+  0x0b, // end func
+]);
+
+/** Just the slice of the WebAssembly API used here; the project's `lib` has no DOM/wasm typings. */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+}
+interface KernelExports {
+  readonly m: { readonly buffer: ArrayBuffer };
+  readonly x: (p: number, end: number, key: number) => void;
+}
+
+/** Compiles the kernel, or returns undefined when wasm or wasm SIMD is missing or forbidden (e.g. by CSP). */
+interface Kernel {
+  readonly run: KernelExports["x"];
+  /** A view of the whole wasm memory. */
+  readonly memory: Uint8Array;
+}
+
+function loadKernel(): Kernel | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (typeof wasm !== "object" || wasm === null) return undefined;
+  try {
+    if (!wasm.validate(KERNEL)) return undefined;
+    const exports = new wasm.Instance(new wasm.Module(KERNEL), {}).exports as KernelExports;
+    // The memory never grows, so this view never detaches.
+    return { run: exports.x, memory: new Uint8Array(exports.m.buffer) };
+  } catch {
+    return undefined;
+  }
+}
+
+const kernel = loadKernel();
+
+/** @internal Whether the wasm SIMD kernel loaded; when false, every path is the JS one. */
+export const hasWasmSimd: boolean = kernel !== undefined;
+
+/**
+ * XORs `length` bytes of `source` from `sourceOffset` with the 4-byte mask key read from
+ * `key[keyOffset..keyOffset+4)`, starting at key byte `keyPhase` (0..3, default 0, for continuing a
+ * payload that arrives in pieces: pass the number of payload bytes already processed, mod 4),
+ * into `target` at `targetOffset`.
+ *
+ * `source` and `target` may be the same buffer at the same offset (in-place unmask); other overlaps of
+ * the source and target ranges are not supported. The key may live in the same buffer as the target
+ * (e.g. a frame header right before its payload) as long as it lies outside the target range: it is
+ * read before anything is written.
+ *
+ * @throws RangeError if an offset or length is not a non-negative integer or a range is out of bounds.
+ */
+export function mask(
+  source: Uint8Array,
+  sourceOffset: number,
+  key: Uint8Array,
+  keyOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+  keyPhase = 0,
+): void {
+  checkArguments(source, sourceOffset, key, keyOffset, target, targetOffset, length);
+  if (length >= WASM_MIN_LENGTH && kernel !== undefined) {
+    runWasm(kernel, source, sourceOffset, key, keyOffset, target, targetOffset, length, keyPhase);
+  } else {
+    runJs(source, sourceOffset, key, keyOffset, target, targetOffset, length, keyPhase);
+  }
+}
+
+/**
+ * In place: `buffer[offset..offset+length) ^= key`, with the key read from `key[keyOffset..keyOffset+4)`
+ * and starting at key byte `keyPhase` (0..3, default 0).
+ *
+ * @throws RangeError if an offset or length is not a non-negative integer or a range is out of bounds.
+ */
+export function unmask(buffer: Uint8Array, offset: number, length: number, key: Uint8Array, keyOffset: number, keyPhase = 0): void {
+  mask(buffer, offset, key, keyOffset, buffer, offset, length, keyPhase);
+}
+
+/** @internal {@link mask} forced onto the JS path, whatever the length (for tests and benchmarks). */
+export function maskJs(
+  source: Uint8Array,
+  sourceOffset: number,
+  key: Uint8Array,
+  keyOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+  keyPhase = 0,
+): void {
+  checkArguments(source, sourceOffset, key, keyOffset, target, targetOffset, length);
+  runJs(source, sourceOffset, key, keyOffset, target, targetOffset, length, keyPhase);
+}
+
+/**
+ * @internal {@link mask} forced onto the wasm path, whatever the length (for tests and benchmarks).
+ * Falls back to the JS path when {@link hasWasmSimd} is false.
+ */
+export function maskWasm(
+  source: Uint8Array,
+  sourceOffset: number,
+  key: Uint8Array,
+  keyOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+  keyPhase = 0,
+): void {
+  checkArguments(source, sourceOffset, key, keyOffset, target, targetOffset, length);
+  if (kernel !== undefined && length > 0) {
+    runWasm(kernel, source, sourceOffset, key, keyOffset, target, targetOffset, length, keyPhase);
+  } else {
+    runJs(source, sourceOffset, key, keyOffset, target, targetOffset, length, keyPhase);
+  }
+}
+
+/** True for integers in [0, 2^32): a typed array index/length can't be anything else. */
+function isIndex(value: number): boolean {
+  return value >>> 0 === value;
+}
+
+/** One upfront check so both paths fail the same way instead of silently dropping out-of-range writes. */
+function checkArguments(
+  source: Uint8Array,
+  sourceOffset: number,
+  key: Uint8Array,
+  keyOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+): void {
+  if (
+    !isIndex(sourceOffset) ||
+    !isIndex(keyOffset) ||
+    !isIndex(targetOffset) ||
+    !isIndex(length) ||
+    sourceOffset + length > source.length ||
+    targetOffset + length > target.length ||
+    keyOffset + 4 > key.length
+  ) {
+    throw new RangeError(
+      `mask: out of range (source ${sourceOffset}+${length} of ${source.length}, ` +
+        `target ${targetOffset}+${length} of ${target.length}, key ${keyOffset}+4 of ${key.length})`,
+    );
+  }
+}
+
+function runWasm(
+  { run, memory }: Kernel,
+  source: Uint8Array,
+  sourceOffset: number,
+  key: Uint8Array,
+  keyOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+  keyPhase: number,
+): void {
+  // Wasm memory is little-endian whatever the host, so the key word is always built LE.
+  // Every chunk but the last is a multiple of 4 bytes long, so one key word serves all chunks.
+  const word =
+    key[keyOffset + (keyPhase & 3)] |
+    (key[keyOffset + ((keyPhase + 1) & 3)] << 8) |
+    (key[keyOffset + ((keyPhase + 2) & 3)] << 16) |
+    (key[keyOffset + ((keyPhase + 3) & 3)] << 24);
+  for (let done = 0; done < length; done += CHUNK) {
+    const n = Math.min(CHUNK, length - done);
+    memory.set(source.subarray(sourceOffset + done, sourceOffset + done + n), 0);
+    // Round up to whole blocks: the bytes past n are scratch and are never copied out.
+    run(0, (n + BLOCK - 1) & -BLOCK, word);
+    target.set(memory.subarray(0, n), targetOffset + done);
+  }
+}
+
+function runJs(
+  source: Uint8Array,
+  sourceOffset: number,
+  key: Uint8Array,
+  keyOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+  keyPhase: number,
+): void {
+  const phase = keyPhase & 3;
+  const k0 = key[keyOffset + phase];
+  const k1 = key[keyOffset + ((phase + 1) & 3)];
+  const k2 = key[keyOffset + ((phase + 2) & 3)];
+  const k3 = key[keyOffset + ((phase + 3) & 3)];
+  if (length < JS_WORD_MIN_LENGTH) {
+    maskBytes(source, sourceOffset, target, targetOffset, length, k0, k1, k2, k3);
+    return;
+  }
+
+  // Byte loop up to the first 4-byte-aligned source address: Uint32Array views must be aligned.
+  const sourceAddress = source.byteOffset + sourceOffset;
+  const head = -sourceAddress & 3;
+  maskBytes(source, sourceOffset, target, targetOffset, head, k0, k1, k2, k3);
+
+  // After `head` bytes the key has rotated by `head`; b0..b3 are the key bytes for the words.
+  const r = head;
+  const b0 = r === 0 ? k0 : r === 1 ? k1 : r === 2 ? k2 : k3;
+  const b1 = r === 0 ? k1 : r === 1 ? k2 : r === 2 ? k3 : k0;
+  const b2 = r === 0 ? k2 : r === 1 ? k3 : r === 2 ? k0 : k1;
+  const b3 = r === 0 ? k3 : r === 1 ? k0 : r === 2 ? k1 : k2;
+  const word = LITTLE_ENDIAN
+    ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
+    : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+
+  const words = (length - head) >>> 2;
+  const src = new Uint32Array(source.buffer, sourceAddress + head, words);
+  const targetAddress = target.byteOffset + targetOffset + head;
+  if ((targetAddress & 3) === 0) {
+    const dst = new Uint32Array(target.buffer, targetAddress, words);
+    for (let i = 0; i < words; i++) dst[i] = src[i] ^ word;
+  } else {
+    // Target misaligned relative to source (common: payload right after a 2- or 10-byte header):
+    // DataView stores have no alignment requirement. Same byte order as the Uint32Array read.
+    const dst = new DataView(target.buffer, targetAddress, words << 2);
+    for (let i = 0; i < words; i++) dst.setUint32(i << 2, src[i] ^ word, LITTLE_ENDIAN);
+  }
+
+  const done = head + (words << 2);
+  maskBytes(source, sourceOffset + done, target, targetOffset + done, length - done, b0, b1, b2, b3);
+}
+
+/** Byte loop, unrolled by 8 (measured ~1.3 GB/s vs ~0.4 for the naive loop); k0 goes with the first byte. */
+function maskBytes(
+  source: Uint8Array,
+  sourceOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+  length: number,
+  k0: number,
+  k1: number,
+  k2: number,
+  k3: number,
+): void {
+  let s = sourceOffset;
+  let t = targetOffset;
+  const blocksEnd = sourceOffset + (length & ~7);
+  const end = sourceOffset + length;
+  while (s < blocksEnd) {
+    target[t] = source[s] ^ k0;
+    target[t + 1] = source[s + 1] ^ k1;
+    target[t + 2] = source[s + 2] ^ k2;
+    target[t + 3] = source[s + 3] ^ k3;
+    target[t + 4] = source[s + 4] ^ k0;
+    target[t + 5] = source[s + 5] ^ k1;
+    target[t + 6] = source[s + 6] ^ k2;
+    target[t + 7] = source[s + 7] ^ k3;
+    s += 8;
+    t += 8;
+  }
+  // At most 7 bytes left; the key phase is unchanged after whole blocks of 8.
+  if (s < end) {
+    target[t] = source[s] ^ k0;
+    if (s + 1 < end) target[t + 1] = source[s + 1] ^ k1;
+    if (s + 2 < end) target[t + 2] = source[s + 2] ^ k2;
+    if (s + 3 < end) target[t + 3] = source[s + 3] ^ k3;
+    if (s + 4 < end) target[t + 4] = source[s + 4] ^ k0;
+    if (s + 5 < end) target[t + 5] = source[s + 5] ^ k1;
+    if (s + 6 < end) target[t + 6] = source[s + 6] ^ k2;
+  }
+}

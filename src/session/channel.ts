@@ -1,0 +1,253 @@
+import { ChannelOverflowError, ClosedReceiveChannelError, ClosedSendChannelError } from "../errors.js";
+
+/** What a full channel does with one more element: wait for room, or close with `ChannelOverflowError`. */
+export type OverflowPolicy = "suspend" | "close";
+
+/** A channel's bound, as Ktor 3's `ChannelConfig`. */
+export interface ChannelConfig {
+  /** Elements buffered before `onOverflow` applies; a positive integer or `Infinity`. */
+  capacity: number;
+  onOverflow: OverflowPolicy;
+}
+
+/** The receiving side of a channel: `receive()`, `tryReceive()` and `for await`. */
+export interface ReceiveChannel<T> extends AsyncIterable<T> {
+  /** The next element; waits while the channel is empty. Throws `ClosedReceiveChannelError` once closed and drained. */
+  receive(): Promise<T>;
+  /** The next element if one is buffered, else `undefined`; never waits. */
+  tryReceive(): T | undefined;
+  /** True once the channel is closed and every buffered element has been received. */
+  readonly isClosedForReceive: boolean;
+  /** True when nothing is buffered. */
+  readonly isEmpty: boolean;
+}
+
+/** The sending side of a channel: `send()` waits while the channel is full. */
+export interface SendChannel<T> {
+  /** Buffers `value`, waiting for room when full. Throws `ClosedSendChannelError` once the channel is closed. */
+  send(value: T): Promise<void>;
+  /** Buffers `value` if there is room right now; false when full or closed. */
+  trySend(value: T): boolean;
+  /** True once no more elements may be sent. */
+  readonly isClosedForSend: boolean;
+}
+
+/** @internal Told when a channel's content changes, so its owner moves bytes without polling. */
+export interface ChannelObserver<T> {
+  /** An element was taken out (room appeared). */
+  onTaken?(value: T): void;
+  /** An element was put in (something to take). */
+  onAdded?(): void;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+interface PendingSend<T> {
+  value: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A bounded FIFO channel between a producer and a consumer. A waiting receiver is handed an element
+ * directly; buffered elements are returned at once, with no timer or extra queue hop.
+ */
+export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
+  private items: T[] = [];
+  private head = 0;
+  private receivers: Waiter<T>[] | null = null;
+  private senders: PendingSend<T>[] | null = null;
+  private closed = false;
+  private closeCause: Error | undefined;
+  readonly capacity: number;
+  readonly onOverflow: OverflowPolicy;
+  /** @internal */
+  observer: ChannelObserver<T> | null = null;
+  /** @internal Checks an element before it is accepted; throws to refuse it. */
+  validate: ((value: T) => void) | null = null;
+
+  constructor(config: ChannelConfig = { capacity: Infinity, onOverflow: "suspend" }) {
+    this.capacity = config.capacity;
+    this.onOverflow = config.onOverflow;
+  }
+
+  /** Buffered elements. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get isEmpty(): boolean {
+    return this.size === 0;
+  }
+
+  get isFull(): boolean {
+    return this.size >= this.capacity;
+  }
+
+  get isClosedForSend(): boolean {
+    return this.closed;
+  }
+
+  get isClosedForReceive(): boolean {
+    return this.closed && this.size === 0 && (this.senders === null || this.senders.length === 0);
+  }
+
+  send(value: T): Promise<void> {
+    if (this.closed) return Promise.reject(this.sendError());
+    try {
+      this.validate?.(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.offer(value)) return RESOLVED;
+    if (this.onOverflow === "close") {
+      const error = new ChannelOverflowError(`Channel is full (capacity ${this.capacity})`);
+      this.close(error);
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      (this.senders ??= []).push({ value, resolve, reject });
+    });
+  }
+
+  trySend(value: T): boolean {
+    if (this.closed) return false;
+    this.validate?.(value);
+    return this.offer(value);
+  }
+
+  /** @internal Puts an element in regardless of capacity (the producer has its own brake). */
+  push(value: T): void {
+    if (this.closed) return;
+    if (!this.handOff(value)) {
+      this.items.push(value);
+      this.observer?.onAdded?.();
+    }
+  }
+
+  receive(): Promise<T> {
+    const value = this.tryReceive();
+    if (value !== undefined) return Promise.resolve(value);
+    if (this.closed) return Promise.reject(this.receiveError());
+    return new Promise<T>((resolve, reject) => {
+      (this.receivers ??= []).push({ resolve, reject });
+    });
+  }
+
+  tryReceive(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const value = this.items[this.head];
+    this.items[this.head++] = undefined as T;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.admitSender();
+    this.observer?.onTaken?.(value);
+    return value;
+  }
+
+  /**
+   * No more sends. Buffered elements (and sends already waiting) can still be received; after them
+   * receivers get `ClosedReceiveChannelError`, with `cause` when the close was abnormal.
+   */
+  close(cause?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeCause = cause;
+    if (this.size === 0 && (this.senders === null || this.senders.length === 0)) this.failReceivers();
+  }
+
+  /** Closes and drops everything buffered or waiting to be sent. */
+  cancel(cause?: Error): void {
+    this.close(cause);
+    this.items = [];
+    this.head = 0;
+    const senders = this.senders;
+    this.senders = null;
+    if (senders) for (const s of senders) s.reject(this.sendError());
+    this.failReceivers();
+  }
+
+  /** Why the channel closed, when it was abnormal. */
+  get cause(): Error | undefined {
+    return this.closeCause;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: (): Promise<IteratorResult<T>> => {
+        const value = this.tryReceive();
+        if (value !== undefined) return Promise.resolve({ value, done: false });
+        if (this.closed) {
+          return this.closeCause
+            ? Promise.reject(this.receiveError())
+            : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise<IteratorResult<T>>((resolve, reject) => {
+          (this.receivers ??= []).push({
+            resolve: (v) => resolve({ value: v, done: false }),
+            reject: (error) => (this.closeCause ? reject(error) : resolve({ value: undefined, done: true })),
+          });
+        });
+      },
+    };
+  }
+
+  private offer(value: T): boolean {
+    if (this.handOff(value)) return true;
+    if (this.size >= this.capacity) return false;
+    this.items.push(value);
+    this.observer?.onAdded?.();
+    return true;
+  }
+
+  /** Gives the element straight to a waiting receiver. */
+  private handOff(value: T): boolean {
+    const receivers = this.receivers;
+    if (receivers === null || receivers.length === 0) return false;
+    receivers.shift()!.resolve(value);
+    this.observer?.onTaken?.(value);
+    return true;
+  }
+
+  private admitSender(): void {
+    const senders = this.senders;
+    if (senders === null || senders.length === 0 || this.size >= this.capacity) return;
+    const sender = senders.shift()!;
+    this.items.push(sender.value);
+    sender.resolve();
+    if (this.closed && senders.length === 0 && this.size === 0) this.failReceivers();
+  }
+
+  private failReceivers(): void {
+    if (this.size > 0) return;
+    const receivers = this.receivers;
+    this.receivers = null;
+    if (receivers) for (const r of receivers) r.reject(this.receiveError());
+  }
+
+  private receiveError(): ClosedReceiveChannelError {
+    const cause = this.closeCause;
+    return new ClosedReceiveChannelError(
+      cause ? `Channel closed: ${cause.message}` : "Channel closed",
+      cause ? { cause } : undefined,
+    );
+  }
+
+  private sendError(): ClosedSendChannelError {
+    const cause = this.closeCause;
+    return new ClosedSendChannelError(
+      cause ? `Channel closed: ${cause.message}` : "Channel closed",
+      cause ? { cause } : undefined,
+    );
+  }
+}

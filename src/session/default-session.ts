@@ -1,0 +1,168 @@
+import { WebSocketSession, type SessionInit, DEFAULT_MAX_FRAME_SIZE } from "./websocket-session.js";
+import { Frame } from "../protocol/frame.js";
+import { CloseReason } from "../protocol/close-reason.js";
+import { Utf8Validator, encodeUtf8, isValidUtf8 } from "../protocol/utf8.js";
+import { backgroundTimer } from "../util/timers.js";
+import { FrameTooBigError, PingTimeoutError, ProtocolViolationError } from "../errors.js";
+
+/**
+ * The default session (Ktor's `DefaultWebSocketSession`): answers pings, sends pings at
+ * `pingIntervalMillis` and fails after `timeoutMillis` without a pong, runs the close handshake,
+ * reassembles fragmented messages into one frame, and enforces `maxMessageSize` (1009) and UTF-8
+ * (1007). `incoming` carries only Text and Binary frames.
+ */
+export class DefaultWebSocketSession extends WebSocketSession {
+  /** Largest reassembled message accepted, in bytes; settable on a live session. */
+  maxMessageSize: number;
+  private pingInterval: number | null;
+  private pingTimer: ReturnType<typeof setTimeout> | null = null;
+  private pongTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingCount = 0;
+  /** Fragments of the message being received, or null between messages. */
+  private fragments: Uint8Array[] | null = null;
+  private fragmentBytes = 0;
+  private fragmentFirst: Frame | null = null;
+  private utf8: Utf8Validator | null = null;
+
+  constructor(init: SessionInit) {
+    super(init);
+    this.maxMessageSize = init.maxMessageSize ?? init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.pingInterval = null;
+    this.pingIntervalMillis = init.pingIntervalMillis ?? null;
+  }
+
+  /** Milliseconds between pings, or null for none; takes effect at once. */
+  get pingIntervalMillis(): number | null {
+    return this.pingInterval;
+  }
+
+  set pingIntervalMillis(millis: number | null) {
+    if (millis !== null && (!Number.isFinite(millis) || millis <= 0)) {
+      throw new RangeError(`pingIntervalMillis is a positive number of milliseconds or null, got ${millis}`);
+    }
+    this.pingInterval = millis;
+    this.clearPingTimer();
+    if (millis !== null && !this.isEnded) this.pingTimer = backgroundTimer(() => this.sendPing(), millis);
+  }
+
+  /** @internal */
+  override onFrame(frame: Frame): boolean {
+    if (this.closeReceived) return false;
+    if (frame instanceof Frame.Text || frame instanceof Frame.Binary) return this.onData(frame);
+    if (frame instanceof Frame.Ping) {
+      this.writeControl(new Frame.Pong(frame.data));
+      return true;
+    }
+    if (frame instanceof Frame.Pong) {
+      this.clearPongTimer();
+      return true;
+    }
+    return this.onClose(frame as Frame.Close);
+  }
+
+  private onData(frame: Frame.Text | Frame.Binary): boolean {
+    const size = frame.byteLength;
+    if (this.fragments === null) {
+      if (frame.fin) {
+        if (size > this.maxMessageSize) return this.tooBig(size);
+        if (frame instanceof Frame.Text && !isValidUtf8(frame.data)) return this.invalidUtf8();
+        return this.deliver(frame);
+      }
+      this.fragments = [];
+      this.fragmentBytes = 0;
+      this.fragmentFirst = frame;
+    }
+    this.fragmentBytes += size;
+    if (this.fragmentBytes > this.maxMessageSize) return this.tooBig(this.fragmentBytes);
+    this.fragments.push(frame.data);
+    if (frame instanceof Frame.Text) {
+      const utf8 = (this.utf8 ??= new Utf8Validator());
+      if (!utf8.push(frame.data) || (frame.fin && !utf8.complete)) return this.invalidUtf8();
+    }
+    if (!frame.fin) return true;
+    const first = this.fragmentFirst!;
+    const data = concat(this.fragments, this.fragmentBytes);
+    this.fragments = null;
+    this.fragmentFirst = null;
+    this.utf8?.reset();
+    const message =
+      first instanceof Frame.Text
+        ? new Frame.Text(true, data, first.rsv1, first.rsv2, first.rsv3)
+        : new Frame.Binary(true, data, first.rsv1, first.rsv2, first.rsv3);
+    return this.deliver(message);
+  }
+
+  private onClose(frame: Frame.Close): boolean {
+    let reason: CloseReason;
+    try {
+      reason = frame.readReason();
+    } catch (error) {
+      this.fail(error as ProtocolViolationError);
+      return false;
+    }
+    this.closeReceived = true;
+    this.stopTimers();
+    if (this.closeSent) {
+      // Our close was answered: the handshake is complete.
+      this.transport.end(this.timeoutMillis);
+    } else {
+      // Answer with the same code (§5.5.1), after what is already queued, and end.
+      this.settle(reason);
+      this.startClose(reason.code === CloseReason.Codes.NO_STATUS_RECEIVED ? new Frame.Close() : new Frame.Close(reason));
+    }
+    this.inbox.close();
+    return false;
+  }
+
+  private sendPing(): void {
+    if (this.isEnded || this.closeSent || this.pingInterval === null) return;
+    this.writeControl(new Frame.Ping(encodeUtf8(`kite-ping ${++this.pingCount}`)));
+    this.pongTimer ??= backgroundTimer(() => this.onPingTimeout(), this.timeoutMillis);
+    this.pingTimer = backgroundTimer(() => this.sendPing(), this.pingInterval);
+  }
+
+  private onPingTimeout(): void {
+    this.pongTimer = null;
+    if (this.isEnded) return;
+    const error = new PingTimeoutError(`No pong within ${this.timeoutMillis} ms`);
+    this.fail(error, CloseReason.Codes.INTERNAL_ERROR);
+    // The peer is presumed dead: do not wait for its answer to our Close.
+    this.transport.destroy();
+  }
+
+  private tooBig(size: number): false {
+    this.fail(new FrameTooBigError(`Message of ${size} bytes exceeds maxMessageSize ${this.maxMessageSize}`, size, this.maxMessageSize));
+    return false;
+  }
+
+  private invalidUtf8(): false {
+    this.fail(new ProtocolViolationError("Text message is not valid UTF-8", CloseReason.Codes.NOT_CONSISTENT));
+    return false;
+  }
+
+  protected override stopTimers(): void {
+    this.clearPingTimer();
+    this.clearPongTimer();
+  }
+
+  private clearPingTimer(): void {
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private clearPongTimer(): void {
+    if (this.pongTimer !== null) clearTimeout(this.pongTimer);
+    this.pongTimer = null;
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

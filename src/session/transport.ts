@@ -1,0 +1,41 @@
+import type { Frame } from "../protocol/frame.js";
+
+/** @internal What a session is told by the transport beneath it. */
+export interface FrameSink {
+  /** A frame arrived. Returning false asks the transport to deliver no more until `resume()`. */
+  onFrame(frame: Frame): boolean;
+  /** The peer broke the framing rules (`ProtocolViolationError`, `FrameTooBigError`); nothing more will arrive. */
+  onProtocolError(error: Error): void;
+  /** The transport can take writes again after `write` returned false. */
+  onDrain(): void;
+  /** The connection is gone; `error` says why when it failed (a reset, a TLS error). */
+  onClosed(error: Error | null): void;
+}
+
+/**
+ * @internal How a session moves frames: implemented by each engine over its own connection (a socket
+ * with a frame parser and serializer, or a runtime `WebSocket`). The session holds the policy; the
+ * transport only moves frames.
+ */
+export interface FrameTransport {
+  /** Whether outgoing frames are masked (a client's transport) or not (a server's). */
+  readonly masking: boolean;
+  /** Largest frame the transport accepts from the peer; settable on a live session. */
+  maxFrameSize: number;
+  /** Starts delivering to `sink`. Called once. */
+  start(sink: FrameSink): void;
+  /** Writes frames in order, in as few writes as possible. False when its buffer is full: wait for `onDrain`. */
+  write(frames: readonly Frame[]): boolean;
+  /** Stops delivering frames (and reading from the peer) until `resume()`. */
+  pause(): void;
+  resume(): void;
+  /** Resolves when everything written so far has been handed to the operating system. */
+  flushed(): Promise<void>;
+  /**
+   * Ends the connection after the writes so far: at once on a server, after the peer has closed (or a
+   * timeout of `graceMillis`) on a client, as RFC 6455 §7.1.1 asks. `onClosed` follows.
+   */
+  end(graceMillis: number): void;
+  /** Closes the connection now, dropping unwritten data. `onClosed` follows. */
+  destroy(): void;
+}

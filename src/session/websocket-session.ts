@@ -1,0 +1,428 @@
+import { Channel, type ChannelConfig, type ReceiveChannel, type SendChannel } from "./channel.js";
+import type { FrameSink, FrameTransport } from "./transport.js";
+import { Frame } from "../protocol/frame.js";
+import { CloseReason, truncateUtf8, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
+import { isControlOpcode } from "../protocol/frame-type.js";
+import type { WebSocketContentConverter } from "../serialization/converter.js";
+import type { NegotiatedExtension } from "../extensions/extension.js";
+import { backgroundTimer } from "../util/timers.js";
+import {
+  ChannelOverflowError,
+  ConnectionClosedError,
+  ConverterNotFoundError,
+  DeserializationError,
+  FrameTooBigError,
+  WebSocketError,
+  type HandshakeResponse,
+} from "../errors.js";
+
+/** Everything a session is made of; the engine's part is only the transport. */
+export interface SessionInit {
+  readonly transport: FrameTransport;
+  readonly protocol?: string | null;
+  readonly response?: HandshakeResponse | null;
+  readonly extensions?: readonly NegotiatedExtension[];
+  readonly converter?: WebSocketContentConverter | null;
+  readonly channels?: { readonly incoming?: ChannelConfig; readonly outgoing?: ChannelConfig };
+  readonly maxFrameSize?: number;
+  readonly maxMessageSize?: number;
+  readonly pingIntervalMillis?: number | null;
+  readonly timeoutMillis?: number;
+}
+
+export const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MILLIS = 15_000;
+export const DEFAULT_CHANNEL: ChannelConfig = Object.freeze({ capacity: 64, onOverflow: "suspend" });
+/** Received bytes waiting in `incoming` before the socket stops reading (at least one frame always fits). */
+const INCOMING_BYTE_BUDGET = 4 * 1024 * 1024;
+/** Bytes handed to the transport in one write when many frames are queued. */
+const BATCH_BYTES = 256 * 1024;
+
+const schedule: (callback: () => void) => void =
+  typeof globalThis.process?.nextTick === "function" ? (cb) => process.nextTick(cb) : queueMicrotask;
+
+/**
+ * A WebSocket session over any engine: `incoming` and `outgoing` channels with backpressure down to
+ * the connection. This class is the raw session (Ktor's `WebSocketSession`): every frame reaches
+ * `incoming`, and nothing is answered for you. `DefaultWebSocketSession` adds the protocol's
+ * automatic parts.
+ */
+export class WebSocketSession implements FrameSink, AsyncDisposable {
+  /** Frames from the peer. Ends (or throws, after a failure) when the session closes. */
+  readonly incoming: ReceiveChannel<Frame>;
+  /** Frames to the peer; `send` waits while it is full. */
+  readonly outgoing: SendChannel<Frame>;
+  /** The subprotocol the server chose, or null. */
+  readonly protocol: string | null;
+  /** The handshake response (status 101 and its headers), or null where the engine cannot see it. */
+  readonly response: HandshakeResponse | null;
+  /** Extensions agreed in the handshake. */
+  readonly extensions: readonly NegotiatedExtension[];
+  /** The converter for `sendSerialized` / `receiveDeserialized`, or null. */
+  readonly converter: WebSocketContentConverter | null;
+  /** Resolves with the reason the session closed: the close handshake's, or 1006 when there was none. */
+  readonly closeReason: Promise<CloseReason | null>;
+
+  /** Close code and pong deadline, in milliseconds; read-write on a live session. */
+  timeoutMillis: number;
+
+  protected readonly transport: FrameTransport;
+  protected readonly inbox: Channel<Frame>;
+  protected readonly outbox: Channel<Frame>;
+  private readonly incomingCapacity: number;
+  private queuedBytes = 0;
+  private readingPaused = false;
+  private flushScheduled = false;
+  private writeBlocked = false;
+  private flushWaiters: (() => void)[] | null = null;
+  /** A Close frame to write once everything queued before it is written. */
+  protected pendingClose: Frame.Close | null = null;
+  protected closeSent = false;
+  protected closeReceived = false;
+  private ended = false;
+  private settleCloseReason!: (reason: CloseReason | null) => void;
+  private closeReasonSettled = false;
+  private closedWaiters: (() => void)[] | null = null;
+  private closeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(init: SessionInit) {
+    this.transport = init.transport;
+    this.protocol = init.protocol ?? null;
+    this.response = init.response ?? null;
+    this.extensions = init.extensions ?? [];
+    this.converter = init.converter ?? null;
+    this.timeoutMillis = init.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS;
+    const incoming = init.channels?.incoming ?? DEFAULT_CHANNEL;
+    this.incomingCapacity = incoming.capacity;
+    this.inbox = new Channel<Frame>(incoming);
+    this.outbox = new Channel<Frame>(init.channels?.outgoing ?? DEFAULT_CHANNEL);
+    this.incoming = this.inbox;
+    this.outgoing = this.outbox;
+    this.inbox.observer = { onTaken: (frame) => this.onIncomingTaken(frame) };
+    this.outbox.observer = { onAdded: () => this.scheduleFlush() };
+    this.outbox.validate = (frame) => this.checkOutgoing(frame);
+    if (init.maxFrameSize !== undefined) this.transport.maxFrameSize = init.maxFrameSize;
+    this.closeReason = new Promise((resolve) => (this.settleCloseReason = resolve));
+    this.transport.start(this);
+  }
+
+  /** Whether this side masks what it sends: true on a client, false on a server. */
+  get masking(): boolean {
+    return this.transport.masking;
+  }
+
+  /** Largest frame accepted from the peer or sent to it, in bytes. */
+  get maxFrameSize(): number {
+    return this.transport.maxFrameSize;
+  }
+
+  set maxFrameSize(bytes: number) {
+    this.transport.maxFrameSize = bytes;
+  }
+
+  /** Sends text (a Text frame), bytes (a Binary frame) or a frame; waits while `outgoing` is full. */
+  send(content: string | Uint8Array | Frame): Promise<void> {
+    const frame =
+      typeof content === "string" ? new Frame.Text(content) : content instanceof Frame ? content : new Frame.Binary(content);
+    return this.outbox.send(frame);
+  }
+
+  /** Serializes `value` with the configured converter and sends it. */
+  sendSerialized(value: unknown): Promise<void> {
+    const converter = this.converter;
+    if (converter === null) return Promise.reject(noConverter());
+    let frame: Frame;
+    try {
+      frame = converter.serialize(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.outbox.send(frame);
+  }
+
+  /**
+   * Receives the next frame and deserializes it with the configured converter. A frame that does not
+   * parse rejects with `DeserializationError` (carrying the frame); the session stays usable.
+   */
+  async receiveDeserialized<T = unknown>(): Promise<T> {
+    const converter = this.converter;
+    if (converter === null) throw noConverter();
+    const frame = await this.inbox.receive();
+    if (!(frame instanceof Frame.Text || frame instanceof Frame.Binary) || !converter.isApplicable(frame)) {
+      throw new DeserializationError(`The converter cannot read a ${frame.constructor.name} frame`, frame);
+    }
+    try {
+      return converter.deserialize(frame) as T;
+    } catch (error) {
+      throw new DeserializationError(`Frame could not be deserialized: ${(error as Error).message}`, frame, { cause: error });
+    }
+  }
+
+  /** Resolves when every frame queued so far has been handed to the operating system. */
+  async flush(): Promise<void> {
+    if (!this.outbox.isEmpty || this.writeBlocked || this.flushScheduled) {
+      await new Promise<void>((resolve) => (this.flushWaiters ??= []).push(resolve));
+    }
+    await this.transport.flushed();
+  }
+
+  /**
+   * Sends a Close frame after what is queued and waits for the connection to end (at most
+   * `timeoutMillis`, then it is cut). Later calls wait for the same close.
+   */
+  close(reason: CloseReason = new CloseReason(CloseReason.Codes.NORMAL, "")): Promise<void> {
+    this.startClose(new Frame.Close(new CloseReason(reason.code, truncateUtf8(reason.message, MAX_CLOSE_MESSAGE_BYTES))));
+    return this.whenClosed();
+  }
+
+  /** Cuts the connection now: no close handshake, queued frames dropped, closeReason 1006. */
+  terminate(): void {
+    if (this.ended) return;
+    this.settle(new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, "Terminated"));
+    this.inbox.close();
+    this.outbox.cancel();
+    this.transport.destroy();
+  }
+
+  /** @internal Ends the session because its AbortSignal fired: Close 1001 if possible, then the connection is cut. */
+  abort(reason: unknown): void {
+    const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`);
+    this.fail(error, CloseReason.Codes.GOING_AWAY);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // --- FrameSink: what the transport tells the session ---
+
+  /** @internal */
+  onFrame(frame: Frame): boolean {
+    if (frame instanceof Frame.Close) {
+      this.closeReceived = true;
+      this.rememberPeerClose(frame);
+    }
+    return this.deliver(frame);
+  }
+
+  /** @internal */
+  onProtocolError(error: Error): void {
+    this.fail(error);
+  }
+
+  /** @internal */
+  onDrain(): void {
+    this.writeBlocked = false;
+    this.flushNow();
+  }
+
+  /** @internal */
+  onClosed(error: Error | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearCloseTimer();
+    this.stopTimers();
+    const clean = this.closeSent && this.closeReceived;
+    if (!clean) {
+      const failure = new ConnectionClosedError(
+        error ? `Connection lost: ${error.message}` : "Connection closed without a close handshake",
+        error ? { cause: error } : undefined,
+      );
+      this.settle(new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, error?.message ?? ""));
+      this.inbox.close(this.closeReceived ? undefined : failure);
+      this.outbox.cancel(failure);
+    } else {
+      this.settle(null);
+      this.inbox.close();
+      this.outbox.cancel();
+    }
+    this.settleFlushWaiters();
+    const waiters = this.closedWaiters;
+    this.closedWaiters = null;
+    if (waiters) for (const resolve of waiters) resolve();
+  }
+
+  // --- for subclasses ---
+
+  /** Puts a frame into `incoming`; false when the transport should stop reading for now. */
+  protected deliver(frame: Frame): boolean {
+    this.queuedBytes += frame.byteLength;
+    this.inbox.push(frame);
+    if (this.inbox.size >= this.incomingCapacity || this.queuedBytes >= INCOMING_BYTE_BUDGET) {
+      if (this.inbox.onOverflow === "close" && this.inbox.size >= this.incomingCapacity) {
+        this.fail(new ChannelOverflowError(`incoming channel is full (capacity ${this.incomingCapacity})`), CloseReason.Codes.VIOLATED_POLICY);
+        return false;
+      }
+      this.readingPaused = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Remembers the peer's reason so `closeReason` reports it. */
+  protected rememberPeerClose(frame: Frame.Close): void {
+    if (this.closeSent) return;
+    try {
+      this.settle(frame.readReason());
+    } catch {
+      // A raw session hands the malformed frame to the user; the reason stays unknown.
+    }
+  }
+
+  /** Queues `frame` to go after everything already in `outgoing`, and closes `outgoing` to new sends. */
+  protected startClose(frame: Frame.Close): void {
+    if (this.closeSent || this.pendingClose !== null || this.ended) return;
+    this.pendingClose = frame;
+    this.outbox.close();
+    this.scheduleFlush();
+  }
+
+  /** A Close frame went out: no more sends, and the close handshake is under way. */
+  protected onCloseWritten(frame: Frame.Close): void {
+    this.outbox.close();
+    try {
+      if (!this.closeReceived) this.settle(frame.readReason());
+    } catch {
+      // Our own raw close with an odd payload: the reason stays unknown until the connection ends.
+    }
+    if (this.closeReceived) {
+      this.transport.end(this.timeoutMillis);
+    } else {
+      this.startCloseTimer();
+    }
+  }
+
+  /**
+   * Writes a control frame now, ahead of queued data (§5.4 lets control frames interleave). Skipped
+   * while the peer is not reading our writes, so a ping flood cannot grow our buffers.
+   */
+  protected writeControl(frame: Frame): void {
+    if (this.ended || this.closeSent || this.writeBlocked) return;
+    if (!this.transport.write([frame])) this.writeBlocked = true;
+  }
+
+  /**
+   * _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a Close frame with the error's code
+   * unless one was sent, stop reading, and close the connection.
+   */
+  protected fail(error: Error, code = (error as { closeCode?: number }).closeCode ?? CloseReason.Codes.INTERNAL_ERROR): void {
+    if (this.ended) return;
+    const reason = new CloseReason(code, truncateUtf8(error.message, MAX_CLOSE_MESSAGE_BYTES));
+    this.settle(reason);
+    this.inbox.close(error);
+    this.outbox.cancel(error);
+    this.stopTimers();
+    if (!this.closeSent) {
+      this.closeSent = true;
+      this.transport.write([new Frame.Close(reason)]);
+    }
+    this.transport.end(0);
+    this.startCloseTimer();
+  }
+
+  /** Ends the session's timers; the default session has pings to stop. */
+  protected stopTimers(): void {}
+
+  /** Fixes `closeReason` (the first reason wins); null settles it as unknown when nothing was learnt. */
+  protected settle(reason: CloseReason | null): void {
+    if (this.closeReasonSettled) return;
+    this.closeReasonSettled = true;
+    this.settleCloseReason(reason);
+  }
+
+  protected get isEnded(): boolean {
+    return this.ended;
+  }
+
+  protected whenClosed(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve) => (this.closedWaiters ??= []).push(resolve));
+  }
+
+  private startCloseTimer(): void {
+    if (this.closeTimer !== null || this.ended) return;
+    this.closeTimer = backgroundTimer(() => this.transport.destroy(), this.timeoutMillis);
+  }
+
+  private clearCloseTimer(): void {
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+  }
+
+  private onIncomingTaken(frame: Frame): void {
+    this.queuedBytes -= frame.byteLength;
+    if (
+      this.readingPaused &&
+      this.inbox.size <= this.incomingCapacity / 2 &&
+      this.queuedBytes <= INCOMING_BYTE_BUDGET / 2
+    ) {
+      this.readingPaused = false;
+      this.transport.resume();
+    }
+  }
+
+  private checkOutgoing(frame: Frame): void {
+    const size = frame.byteLength;
+    if (isControlOpcode(frame.frameType) && size > 125) {
+      throw new RangeError(`A control frame's payload is at most 125 bytes, got ${size}`);
+    }
+    if (size > this.transport.maxFrameSize) {
+      throw new FrameTooBigError(`Frame of ${size} bytes exceeds maxFrameSize ${this.transport.maxFrameSize}`, size, this.transport.maxFrameSize);
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    schedule(() => this.flushNow());
+  }
+
+  /** Writes what is queued: everything in `outgoing`, then a pending Close, in batches. */
+  private flushNow(): void {
+    this.flushScheduled = false;
+    if (this.ended || this.writeBlocked) return;
+    let batch: Frame[] = [];
+    let bytes = 0;
+    for (;;) {
+      const frame = this.outbox.tryReceive();
+      if (frame === undefined) break;
+      if (this.closeSent) continue; // nothing may follow a Close frame (§5.5.1)
+      batch.push(frame);
+      bytes += frame.byteLength;
+      if (frame instanceof Frame.Close) this.closeSent = true;
+      if (bytes >= BATCH_BYTES && !this.writeBatch(batch)) return;
+      if (bytes >= BATCH_BYTES) {
+        batch = [];
+        bytes = 0;
+      }
+    }
+    const close = this.pendingClose;
+    if (close !== null && !this.closeSent) {
+      this.pendingClose = null;
+      this.closeSent = true;
+      batch.push(close);
+    }
+    if (batch.length > 0 && !this.writeBatch(batch)) return;
+    this.settleFlushWaiters();
+  }
+
+  /** Hands a batch to the transport; a Close frame in it starts the close. False when the transport is full. */
+  private writeBatch(batch: Frame[]): boolean {
+    const accepted = this.transport.write(batch);
+    const last = batch[batch.length - 1];
+    if (last instanceof Frame.Close) this.onCloseWritten(last);
+    if (!accepted) this.writeBlocked = true;
+    return accepted;
+  }
+
+  private settleFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    if (waiters === null) return;
+    this.flushWaiters = null;
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function noConverter(): ConverterNotFoundError {
+  return new ConverterNotFoundError("No contentConverter is configured: set it in install(WebSockets, (ws) => { ws.contentConverter = new JsonConverter() })");
+}

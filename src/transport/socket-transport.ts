@@ -1,0 +1,158 @@
+import type { Socket } from "node:net";
+import type { Frame } from "../protocol/frame.js";
+import { FrameParser } from "../protocol/frame-parser.js";
+import { FrameSerializer } from "../protocol/frame-serializer.js";
+import type { FrameSink, FrameTransport } from "../session/transport.js";
+import { backgroundTimer } from "../util/timers.js";
+import "../protocol/utf8-node.js";
+
+export interface SocketTransportOptions {
+  /** "client" masks what it sends and refuses masked frames; "server" the reverse. */
+  readonly role: "client" | "server";
+  readonly maxFrameSize: number;
+  /** Bytes that arrived with the handshake response, already past the HTTP head. */
+  readonly head?: Uint8Array;
+  /** RSV bits owned by negotiated extensions. */
+  readonly allowedRsv?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * @internal Frames over a `node:net` / `node:tls` socket: parses what arrives into frames for the
+ * session (all the frames of a chunk before yielding) and writes the session's frames in one write
+ * per batch. Pausing the session pauses the socket, so a slow reader slows the peer through TCP.
+ */
+export class SocketTransport implements FrameTransport {
+  readonly masking: boolean;
+  private readonly socket: Socket;
+  private readonly parser: FrameParser;
+  private readonly serializer: FrameSerializer;
+  private readonly isServer: boolean;
+  private sink: FrameSink | null = null;
+  private paused = false;
+  /** Set once nothing more may be delivered: a framing error, or the connection is ending. */
+  private failed = false;
+  private error: Error | null = null;
+  private endTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(socket: Socket, options: SocketTransportOptions) {
+    this.socket = socket;
+    this.isServer = options.role === "server";
+    this.masking = !this.isServer;
+    this.parser = new FrameParser({
+      expectMasked: this.isServer,
+      maxFrameSize: options.maxFrameSize,
+      allowedRsv: options.allowedRsv,
+    });
+    this.serializer = new FrameSerializer({ mask: this.masking });
+    if (options.head && options.head.length > 0) this.parser.push(options.head);
+  }
+
+  get maxFrameSize(): number {
+    return this.parser.maxFrameSize;
+  }
+
+  set maxFrameSize(bytes: number) {
+    this.parser.maxFrameSize = bytes;
+  }
+
+  start(sink: FrameSink): void {
+    this.sink = sink;
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => sink.onDrain());
+    socket.on("error", (error) => (this.error ??= error));
+    socket.on("close", () => this.onSocketClose());
+    socket.on("end", () => this.onPeerEnd());
+    if (socket.destroyed) {
+      queueMicrotask(() => this.onSocketClose());
+      return;
+    }
+    this.parse();
+    socket.resume();
+  }
+
+  write(frames: readonly Frame[]): boolean {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) return true;
+    const chunks: Uint8Array[] = [];
+    this.serializer.serialize(frames, chunks);
+    if (chunks.length === 1) return socket.write(chunks[0]);
+    socket.cork();
+    for (const chunk of chunks) socket.write(chunk);
+    socket.uncork();
+    return !socket.writableNeedDrain;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.parse();
+    if (!this.paused && !this.failed) this.socket.resume();
+  }
+
+  flushed(): Promise<void> {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable || socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => socket.write(EMPTY, () => resolve()));
+  }
+
+  end(graceMillis: number): void {
+    const socket = this.socket;
+    if (this.endTimer !== null || socket.destroyed) return;
+    // Nothing more is delivered, but reading goes on so the peer's FIN is seen.
+    this.failed = true;
+    socket.resume();
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for that, within reason.
+    if (this.isServer || graceMillis <= 0 || socket.readableEnded) socket.end();
+    this.endTimer = backgroundTimer(() => socket.destroy(), Math.max(graceMillis, 1000));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.failed) return;
+    this.parser.push(chunk);
+    this.parse();
+    if (this.paused) this.socket.pause();
+  }
+
+  /** Hands every complete frame to the session until it asks for a pause. */
+  private parse(): void {
+    const sink = this.sink;
+    if (sink === null || this.failed) return;
+    try {
+      while (!this.paused) {
+        const frame = this.parser.next();
+        if (frame === null) return;
+        if (!sink.onFrame(frame)) this.pause();
+      }
+    } catch (error) {
+      this.failed = true;
+      this.socket.pause();
+      sink.onProtocolError(error as Error);
+    }
+  }
+
+  private onPeerEnd(): void {
+    // Node ends our side too (allowHalfOpen is off), so 'close' follows.
+    if (!this.socket.writableEnded) this.socket.end();
+  }
+
+  private onSocketClose(): void {
+    if (this.endTimer !== null) clearTimeout(this.endTimer);
+    this.endTimer = null;
+    const sink = this.sink;
+    this.sink = null;
+    sink?.onClosed(this.error);
+  }
+}
