@@ -175,14 +175,25 @@ export class FrameParser {
       return view;
     }
     const out = Buffer.allocUnsafe(length);
+    // Walk the chunks by index and drop the used ones with one splice: shifting once per chunk
+    // made a frame that arrived in many small chunks cost quadratic time.
     let filled = 0;
+    let index = 0;
+    let at = this.offset;
     while (filled < length) {
-      const chunk = this.chunks[0];
-      const n = Math.min(chunk.length - this.offset, length - filled);
-      out.set(chunk.subarray(this.offset, this.offset + n), filled);
+      const chunk = this.chunks[index];
+      const n = Math.min(chunk.length - at, length - filled);
+      out.set(chunk.subarray(at, at + n), filled);
       filled += n;
-      this.skip(n);
+      at += n;
+      if (at === chunk.length) {
+        index++;
+        at = 0;
+      }
     }
+    this.chunks.splice(0, index);
+    this.offset = at;
+    this.buffered -= length;
     return out;
   }
 

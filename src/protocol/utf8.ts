@@ -10,11 +10,7 @@
 export type Utf8Check = (bytes: Uint8Array) => boolean;
 
 /** The slice of Node's Buffer this module uses; declared here so the module needs no Node types. */
-interface NodeBufferView extends Uint8Array {
-  toString(encoding?: "utf8"): string;
-}
 interface NodeBufferClass {
-  from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBufferView;
   from(text: string, encoding: "utf8"): Uint8Array;
   byteLength(text: string, encoding: "utf8"): number;
 }
@@ -39,12 +35,10 @@ export function useNativeUtf8Check(check: Utf8Check | null): void {
   nativeCheck = check;
 }
 
-// Below these sizes the JS loop beats a call into native code (measured on Node 20); pieces pay
-// more because they may need a subarray view.
-const NATIVE_MIN_BYTES = 16;
-const NATIVE_PIECE_MIN_BYTES = 32;
-// Below this many bytes a 32-bit view over the buffer costs more than it saves.
-const WORD_SCAN_MIN_BYTES = 32;
+// Below this size the JS loop beats a call into native code (measured on Node 20).
+const NATIVE_MIN_BYTES = 32;
+// Below this many bytes left, a 32-bit view over the buffer costs more than it saves (measured).
+const WORD_SCAN_MIN_BYTES = 128;
 
 /**
  * Validates `b` from `i`, which must be at a code point boundary. Returns -1 at the first byte that
@@ -147,7 +141,7 @@ export class Utf8Validator {
 
     let start = i;
     const check = nativeCheck;
-    if (check !== null && n - i >= NATIVE_PIECE_MIN_BYTES) {
+    if (check !== null && n - i >= NATIVE_MIN_BYTES) {
       // Find the last lead byte (a code point boundary in any valid input) within the last 4 bytes.
       const floor = Math.max(i, n - 4);
       let last = n - 1;
