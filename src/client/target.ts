@@ -24,7 +24,16 @@ export interface WebSocketRequestOptions {
 export type WebSocketTarget = string | URL | WebSocketRequestOptions;
 
 /** Request headers that the handshake itself owns. */
-const RESERVED_HEADERS = ["upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-accept"];
+const RESERVED_HEADERS = [
+  "upgrade",
+  "connection",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-accept",
+  // Offered through `protocols` and the extensions configuration, so the answer can be checked.
+  "sec-websocket-protocol",
+  "sec-websocket-extensions",
+];
 
 /** Resolves a builder's target into a handshake request, failing with a `TypeError` on anything malformed. */
 export function resolveTarget(target: WebSocketTarget, options: { secure?: boolean; maxFrameSize: number }): WebSocketRequest {
@@ -45,11 +54,14 @@ export function resolveTarget(target: WebSocketTarget, options: { secure?: boole
     url.port = String(parts.port);
   }
   if (parts.path !== undefined) {
-    const path = new URL(parts.path, "ws://x/");
+    // Taken as a path: a leading "//" must not be read as an authority ("//a/b" stays "//a/b").
+    if (String(parts.path).includes("#")) throw new TypeError("A WebSocket path cannot have a fragment");
+    const path = new URL(parts.path.startsWith("/") ? `ws://x${parts.path}` : parts.path, "ws://x/");
     url.pathname = path.pathname;
     url.search = path.search;
   }
-  if (url.hash !== "") throw new TypeError("A WebSocket URL cannot have a fragment");
+  // `hash` is "" for an empty fragment too ("ws://h/#"), so look at the serialized URL as well.
+  if (url.hash !== "" || url.href.endsWith("#")) throw new TypeError("A WebSocket URL cannot have a fragment");
   const method = (parts.method ?? "GET").toUpperCase();
   if (method !== "GET") throw new TypeError(`A WebSocket handshake is a GET request, not ${method}`);
 
@@ -61,7 +73,7 @@ export function resolveTarget(target: WebSocketTarget, options: { secure?: boole
 
   const headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
   for (const name of RESERVED_HEADERS) {
-    if (headers.has(name)) throw new TypeError(`The ${name} header is set by the handshake itself`);
+    if (headers.has(name)) throw new TypeError(`The ${name} header is set by the handshake itself (use the protocols option for subprotocols)`);
   }
   return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize };
 }

@@ -23,6 +23,9 @@ export class DefaultWebSocketSession extends WebSocketSession {
   private fragmentBytes = 0;
   private fragmentFirst: Frame | null = null;
   private utf8: Utf8Validator | null = null;
+  /** The answer to the peer's Close, waiting for the user to drain `incoming`. */
+  private closeReply: Frame.Close | null = null;
+  private replyTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(init: SessionInit) {
     super(init);
@@ -106,12 +109,32 @@ export class DefaultWebSocketSession extends WebSocketSession {
       // Our close was answered: the handshake is complete.
       this.transport.end(this.timeoutMillis);
     } else {
-      // Answer with the same code (§5.5.1), after what is already queued, and end.
+      // Answer with the same code (§5.5.1) once the user has read what came before the Close.
       this.settle(reason);
-      this.startClose(reason.code === CloseReason.Codes.NO_STATUS_RECEIVED ? new Frame.Close() : new Frame.Close(reason));
+      this.closeReply = reason.code === CloseReason.Codes.NO_STATUS_RECEIVED ? new Frame.Close() : new Frame.Close(reason);
+      this.replyTimer = backgroundTimer(() => this.sendCloseReply(), this.timeoutMillis);
     }
     this.inbox.close();
+    if (this.inbox.isEmpty) this.onIncomingDrained();
     return false;
+  }
+
+  /**
+   * The peer's Close is answered after the frames before it have been taken and the code that took
+   * them had its turn (a macrotask later), so an echo of the last message still goes out, as with
+   * `ws`; `timeoutMillis` bounds the wait for a reader that never drains.
+   */
+  protected override onIncomingDrained(): void {
+    if (this.closeReply !== null) afterPendingWork(() => this.sendCloseReply());
+  }
+
+  private sendCloseReply(): void {
+    const reply = this.closeReply;
+    if (reply === null) return;
+    this.closeReply = null;
+    if (this.replyTimer !== null) clearTimeout(this.replyTimer);
+    this.replyTimer = null;
+    this.startClose(reply);
   }
 
   private sendPing(): void {
@@ -140,9 +163,17 @@ export class DefaultWebSocketSession extends WebSocketSession {
     return false;
   }
 
+  /** Closes the session; after the peer's Close this sends the pending answer (its code echoed) at once. */
+  override close(reason?: CloseReason): Promise<void> {
+    if (this.closeReply !== null) this.sendCloseReply();
+    return super.close(reason);
+  }
+
   protected override stopTimers(): void {
     this.clearPingTimer();
     this.clearPongTimer();
+    if (this.replyTimer !== null) clearTimeout(this.replyTimer);
+    this.replyTimer = null;
   }
 
   private clearPingTimer(): void {
@@ -155,6 +186,10 @@ export class DefaultWebSocketSession extends WebSocketSession {
     this.pongTimer = null;
   }
 }
+
+/** Runs `callback` after pending promise continuations and I/O callbacks. */
+const afterPendingWork: (callback: () => void) => void =
+  typeof setImmediate === "function" ? (cb) => void setImmediate(cb) : (cb) => void setTimeout(cb, 0);
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];

@@ -103,7 +103,10 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.outbox.validate = (frame) => this.checkOutgoing(frame);
     if (init.maxFrameSize !== undefined) this.transport.maxFrameSize = init.maxFrameSize;
     this.closeReason = new Promise((resolve) => (this.settleCloseReason = resolve));
-    this.transport.start(this);
+    // Started once construction is complete: the transport may deliver frames that came with the
+    // handshake response at once, and a subclass's fields (DefaultWebSocketSession's fragment state)
+    // do not exist until its own constructor has run.
+    queueMicrotask(() => this.transport.start(this));
   }
 
   /** Whether this side masks what it sends: true on a client, false on a server. */
@@ -275,6 +278,8 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.pendingClose = frame;
     this.outbox.close();
     this.scheduleFlush();
+    // Bounded from now, not from when the frame is written: a peer that stops reading must not hang close().
+    this.startCloseTimer();
   }
 
   /** A Close frame went out: no more sends, and the close handshake is under way. */
@@ -359,7 +364,11 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
       this.readingPaused = false;
       this.transport.resume();
     }
+    if (this.inbox.isEmpty) this.onIncomingDrained();
   }
+
+  /** Called when the user has taken every buffered frame; the default session answers a Close then. */
+  protected onIncomingDrained(): void {}
 
   private checkOutgoing(frame: Frame): void {
     const size = frame.byteLength;

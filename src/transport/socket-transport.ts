@@ -4,7 +4,10 @@ import { FrameParser } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
 import type { FrameSink, FrameTransport } from "../session/transport.js";
 import { backgroundTimer } from "../util/timers.js";
-import "../protocol/utf8-node.js";
+import { installNativeUtf8 } from "../protocol/utf8-node.js";
+
+// Node validates UTF-8 natively; an explicit call survives bundlers that drop side-effect imports.
+installNativeUtf8();
 
 export interface SocketTransportOptions {
   /** "client" masks what it sends and refuses masked frames; "server" the reverse. */
@@ -87,6 +90,9 @@ export class SocketTransport implements FrameTransport {
   }
 
   pause(): void {
+    // Once ending, reading goes on so the peer's FIN is seen (a session that fails returns false
+    // from onFrame after calling end(), which would otherwise stall the close for the grace period).
+    if (this.endTimer !== null) return;
     this.paused = true;
     this.socket.pause();
   }

@@ -3,7 +3,7 @@ import type { ResponseHeadLimits } from "../../http/response-head.js";
 /** TLS settings for `wss:` connections. Verification is on unless turned off here. */
 export interface CioTlsConfig {
   /** Certificate authorities to trust instead of the system's (PEM). */
-  ca?: string | Buffer | Array<string | Buffer>;
+  ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
   /** Verify the server's certificate (default true). */
   rejectUnauthorized?: boolean;
   /** SNI and certificate name to check (default: the URL's host, unless it is an IP address). */

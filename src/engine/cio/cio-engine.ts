@@ -44,7 +44,7 @@ export class CioEngine implements HttpClientEngine {
       host,
       port,
       servername,
-      ca: tls.ca as string | Buffer | Array<string | Buffer> | undefined,
+      ca: tls.ca as string | Buffer | Array<string | Buffer> | undefined, // Node reads any Uint8Array here
       rejectUnauthorized: tls.rejectUnauthorized ?? true,
       ALPNProtocols: ["http/1.1"],
     });
