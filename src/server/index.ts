@@ -1,0 +1,12 @@
+// The public API of kite-ws/server: WebSocket routes on node:http / node:https, on the client's protocol core.
+export { serve, type WebSocketServer } from "./serve.js";
+export { webSocketRoutes, type WebSocketRoutes, type CloseRoutesOptions } from "./routes.js";
+export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler, DefaultWebSocketServerSession } from "./routing.js";
+export type { WebSocketServerRequest } from "./server-request.js";
+export type {
+  WebSocketServerOptions,
+  ServeOptions,
+  OriginPolicy,
+  ProtocolSelector,
+  ServerErrorHandler,
+} from "./server-options.js";

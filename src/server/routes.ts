@@ -1,0 +1,250 @@
+import { Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { DefaultWebSocketSession } from "../session/default-session.js";
+import { SocketTransport } from "../transport/socket-transport.js";
+import { CloseReason } from "../protocol/close-reason.js";
+import { collectRoutes, type DefaultWebSocketServerSession, type WebSocketRoute, type WebSocketRouting } from "./routing.js";
+import { createServerRequest, requestPath, type WebSocketServerRequest } from "./server-request.js";
+import { resolveServerOptions, type ResolvedServerOptions, type WebSocketServerOptions } from "./server-options.js";
+import {
+  acceptHeaders,
+  acceptResponseHead,
+  checkUpgradeRequest,
+  refuse,
+  sendRefusal,
+  writeRefusal,
+  type RefusedUpgrade,
+} from "./server-handshake.js";
+import { report, runHandler } from "./session-runner.js";
+
+/** How `WebSocketRoutes.close()` ends the sessions. */
+export interface CloseRoutesOptions {
+  /** Sent to every open session (default 1001 GOING_AWAY). */
+  readonly reason?: CloseReason;
+  /** How long to wait for sessions and their handlers before cutting the connections (default: the `timeoutMillis` option). */
+  readonly timeoutMillis?: number;
+}
+
+/**
+ * WebSocket routes that plug into any `node:http` / `node:https` server (and so into Express,
+ * Fastify, Koa...):
+ *
+ * ```ts
+ * const routes = webSocketRoutes((routes) => routes.webSocket("/echo", echoHandler));
+ * httpServer.on("upgrade", routes.handleUpgrade);
+ * httpServer.on("request", (req, res) => { if (!routes.handleRequest(req, res)) app(req, res); });
+ * ```
+ *
+ * The two handlers are bound functions: pass them as they are.
+ */
+export interface WebSocketRoutes {
+  /**
+   * The server's `"upgrade"` listener: runs the opening handshake (RFC 6455 §4.2) and the route's
+   * handler, or answers with an HTTP error and closes the socket: 404 for a path without a route,
+   * 405 for a method other than GET, 400 for a malformed upgrade, 426 for a WebSocket version other
+   * than 13, 403 for a refused origin, 503 once `close()` was called. It never throws; errors go to
+   * the `onError` option. It answers every request it is given: to share upgrades with another
+   * library, dispatch on `handles(request)` first.
+   */
+  readonly handleUpgrade: (request: IncomingMessage, socket: Duplex, head?: Uint8Array) => void;
+  /**
+   * For the server's `"request"` listener: answers a request for a WebSocket route that is not an
+   * upgrade (426 `Upgrade: websocket` to GET and HEAD, 405 to other methods) and returns true;
+   * returns false, without touching the response, for any other path so the application goes on.
+   */
+  readonly handleRequest: (request: IncomingMessage, response: ServerResponse) => boolean;
+  /** Whether the request's path has a WebSocket route. */
+  handles(request: IncomingMessage): boolean;
+  /** Sessions whose handler is running. */
+  readonly sessions: ReadonlySet<DefaultWebSocketServerSession>;
+  /**
+   * Refuses new upgrades (503), closes every open session (1001 by default), and resolves when their
+   * handlers are done, or when the timeout passes, after cutting the connections left. Later calls
+   * return the same promise.
+   */
+  close(options?: CloseRoutesOptions): Promise<void>;
+}
+
+/**
+ * Declares WebSocket routes for an existing HTTP server, as Ktor's `routing { webSocket(...) }`.
+ * Options are checked here, and a bad one throws a `TypeError` / `RangeError` naming it.
+ *
+ * ```ts
+ * const routes = webSocketRoutes((routes) => {
+ *   routes.webSocket("/echo", async (session) => {
+ *     for await (const frame of session.incoming) await session.send(frame);
+ *   });
+ * }, { pingInterval: "20s" });
+ * ```
+ */
+export function webSocketRoutes(configure: (routing: WebSocketRouting) => void, options?: WebSocketServerOptions): WebSocketRoutes {
+  const resolved = resolveServerOptions(options);
+  return new RouteHandler(collectRoutes(configure), resolved);
+}
+
+/** @internal For `serve`, whose options are already checked. */
+export function createWebSocketRoutes(configure: (routing: WebSocketRouting) => void, options: ResolvedServerOptions): WebSocketRoutes {
+  return new RouteHandler(collectRoutes(configure), options);
+}
+
+const SHUTTING_DOWN = refuse(503, "The server is shutting down", { "Retry-After": "5" });
+
+/** The socket is cut on any error before the upgrade; one shared listener, no closure per connection. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+class RouteHandler implements WebSocketRoutes {
+  readonly sessions = new Set<DefaultWebSocketServerSession>();
+  private readonly routes: ReadonlyMap<string, WebSocketRoute>;
+  private readonly options: ResolvedServerOptions;
+  private readonly tasks = new Set<Promise<void>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(routes: ReadonlyMap<string, WebSocketRoute>, options: ResolvedServerOptions) {
+    this.routes = routes;
+    this.options = options;
+  }
+
+  readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head?: Uint8Array): void => {
+    socket.on("error", destroyOnError);
+    try {
+      this.upgrade(request, socket, head);
+    } catch (error) {
+      // A bug of ours must not take the process down with it.
+      report(this.options.onError, error, null);
+      socket.destroy();
+    }
+  };
+
+  readonly handleRequest = (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (this.routeOf(request) === null) return false;
+    try {
+      const check = checkUpgradeRequest(request);
+      if (check.ok) {
+        // A valid upgrade arriving as a request: nobody listens to the server's "upgrade" event.
+        report(this.options.onError, new Error('A WebSocket upgrade arrived as a plain request: add server.on("upgrade", routes.handleUpgrade)'), null);
+        sendRefusal(request, response, refuse(500, "WebSocket upgrades are not set up on this server"));
+      } else {
+        sendRefusal(request, response, check);
+      }
+    } catch (error) {
+      report(this.options.onError, error, null);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    }
+    return true;
+  };
+
+  handles(request: IncomingMessage): boolean {
+    return this.routeOf(request) !== null;
+  }
+
+  close(options: CloseRoutesOptions = {}): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    const reason = options.reason ?? new CloseReason(CloseReason.Codes.GOING_AWAY, "Server shutting down");
+    const timeoutMillis = options.timeoutMillis ?? this.options.timeoutMillis;
+    if (!(reason instanceof CloseReason)) return Promise.reject(new TypeError("close({ reason }) takes a CloseReason"));
+    if (typeof timeoutMillis !== "number" || !(timeoutMillis >= 0)) {
+      return Promise.reject(new RangeError(`timeoutMillis must be a number of milliseconds >= 0, got ${String(timeoutMillis)}`));
+    }
+    this.closing = this.closeAll(reason, timeoutMillis);
+    return this.closing;
+  }
+
+  private async closeAll(reason: CloseReason, timeoutMillis: number): Promise<void> {
+    for (const session of this.sessions) void session.close(reason);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      Promise.all(this.tasks).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMillis, true))),
+    ]);
+    clearTimeout(timer);
+    // Handlers that ignore the close cannot be stopped, but their connections can.
+    if (timedOut) for (const session of this.sessions) session.terminate();
+  }
+
+  private routeOf(request: IncomingMessage): WebSocketRoute | null {
+    const path = requestPath(request.url ?? "");
+    return (path !== null && this.routes.get(path)) || null;
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Uint8Array | undefined): void {
+    if (!(socket instanceof Socket)) throw new TypeError("handleUpgrade needs the node:net socket of the server's upgrade event");
+    if (this.closing !== null) return writeRefusal(socket, SHUTTING_DOWN);
+    const route = this.routeOf(request);
+    if (route === null) return writeRefusal(socket, refuse(404, "No WebSocket route here"));
+    const check = checkUpgradeRequest(request);
+    if (!check.ok) return writeRefusal(socket, check);
+    const info = createServerRequest(request, check.protocols);
+    if (info === null) return writeRefusal(socket, refuse(400, "Malformed request target or Host header"));
+
+    const decision = this.decide(route, info);
+    if ("ok" in decision) return writeRefusal(socket, decision);
+    const protocol = decision.protocol;
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+
+    const headers = acceptHeaders(check.key, protocol);
+    // The session has its own liveness check (ping/pong); an HTTP idle timeout must not cut it.
+    socket.setTimeout(0);
+    socket.write(acceptResponseHead(headers));
+    const options = this.options;
+    const transport = new SocketTransport(socket, { role: "server", maxFrameSize: options.maxFrameSize, head });
+    const session = new DefaultWebSocketSession({
+      transport,
+      protocol,
+      response: { status: 101, statusText: "Switching Protocols", headers },
+      converter: options.contentConverter,
+      channels: options.channels,
+      maxFrameSize: options.maxFrameSize,
+      maxMessageSize: options.maxMessageSize,
+      pingIntervalMillis: options.pingIntervalMillis,
+      timeoutMillis: options.timeoutMillis,
+    });
+    // destroyOnError stays: the transport attaches its own listeners a microtask later, and an error
+    // must find a listener in between (destroying on error is what the transport would do anyway).
+    this.run(route, session, info);
+  }
+
+  /** The origin check and the subprotocol choice: a refusal, or the protocol (null: none). */
+  private decide(route: WebSocketRoute, request: WebSocketServerRequest): RefusedUpgrade | { protocol: string | null } {
+    const { origin, onError } = this.options;
+    try {
+      if (origin !== null && origin(request.headers.get("origin") ?? undefined, request) !== true) {
+        return refuse(403, "Origin not allowed");
+      }
+      return { protocol: this.chooseProtocol(route, request) };
+    } catch (error) {
+      report(onError, error, request);
+      return refuse(500, "The server could not decide on the upgrade");
+    }
+  }
+
+  /** RFC 6455 §4.2.2 step 5: one of the offered subprotocols, or none. */
+  private chooseProtocol(route: WebSocketRoute, request: WebSocketServerRequest): string | null {
+    const offered = request.protocols;
+    if (offered.length === 0) return null;
+    if (route.protocols !== null) return route.protocols.find((name) => offered.includes(name)) ?? null;
+    const select = this.options.selectProtocol;
+    if (select === null) return null;
+    const chosen: unknown = select(offered, request);
+    if (chosen === null || chosen === undefined) return null;
+    if (typeof chosen !== "string" || !offered.includes(chosen)) {
+      throw new TypeError(`selectProtocol returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(", ")})`);
+    }
+    return chosen;
+  }
+
+  private run(route: WebSocketRoute, session: DefaultWebSocketSession, request: WebSocketServerRequest): void {
+    this.sessions.add(session);
+    const task = runHandler(route.handler, session, request, this.options.onError).finally(() => {
+      this.sessions.delete(session);
+      this.tasks.delete(task);
+    });
+    this.tasks.add(task);
+  }
+}

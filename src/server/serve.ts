@@ -1,0 +1,129 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { Buffer } from "node:buffer";
+import { createWebSocketRoutes, type WebSocketRoutes } from "./routes.js";
+import type { WebSocketRouting } from "./routing.js";
+import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./server-options.js";
+import { report } from "./session-runner.js";
+
+/** A running server from `serve`. `await using server = await serve(...)` closes it at the end of the scope. */
+export interface WebSocketServer extends AsyncDisposable {
+  /** The address listened on, as bound (e.g. "127.0.0.1", "::"). */
+  readonly host: string;
+  /** The port listened on (the one picked when `port` was 0). */
+  readonly port: number;
+  /** `ws://host:port` or `wss://host:port`; an unspecified address ("0.0.0.0", "::") is written as loopback. */
+  readonly url: string;
+  /** The underlying server, for anything `serve` does not cover (it must not be closed directly). */
+  readonly httpServer: HttpServer | HttpsServer;
+  /** The routes, for their open `sessions`. */
+  readonly routes: WebSocketRoutes;
+  /**
+   * Stops listening, closes every open session with 1001 GOING_AWAY and waits for them and their
+   * handlers (at most the `timeoutMillis` option, then the connections are cut), then for the server's
+   * remaining HTTP connections (at most a second more). Later calls return the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/** Most time `close()` gives plain HTTP connections after the sessions are done. */
+const HTTP_CLOSE_GRACE_MILLIS = 1_000;
+
+/**
+ * Starts an HTTP (or, with `tls`, HTTPS) server that serves WebSocket routes, as Ktor's
+ * `embeddedServer(...) { routing { webSocket("/echo") { ... } } }`. Requests for other paths get 404.
+ * Rejects with the listening error itself (e.g. `code: "EADDRINUSE"`); bad options throw a
+ * `TypeError` / `RangeError` naming them.
+ *
+ * ```ts
+ * const server = await serve({ host: "127.0.0.1", port: 8080 }, (routes) => {
+ *   routes.webSocket("/echo", async (session) => {
+ *     for await (const frame of session.incoming) await session.send(frame);
+ *   });
+ * });
+ * ```
+ */
+export async function serve(options: ServeOptions, configure: (routing: WebSocketRouting) => void): Promise<WebSocketServer> {
+  const resolved = resolveServeOptions(options);
+  const routes = createWebSocketRoutes(configure, resolved.routes);
+  const httpServer = createServer(resolved);
+  httpServer.on("upgrade", routes.handleUpgrade);
+  httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    if (!routes.handleRequest(request, response)) notFound(request, response);
+  });
+  await listen(httpServer, resolved.host, resolved.port);
+  // After listening, a server error (e.g. EMFILE on accept) has nobody to reject: report it, never crash.
+  httpServer.on("error", (error) => report(resolved.routes.onError, error, null));
+
+  const address = httpServer.address() as AddressInfo;
+  const scheme = resolved.tls !== null ? "wss" : "ws";
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => (closing ??= shutDown(httpServer, routes));
+  return {
+    host: address.address,
+    port: address.port,
+    url: `${scheme}://${urlHost(address.address)}:${address.port}`,
+    httpServer,
+    routes,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function createServer(options: ResolvedServeOptions): HttpServer | HttpsServer {
+  const handshakeMillis = Math.ceil(options.handshakeTimeoutMillis);
+  // Node's own request-head deadline is the handshake timeout; it checks it at this interval.
+  const httpOptions = {
+    headersTimeout: handshakeMillis,
+    requestTimeout: Math.max(300_000, handshakeMillis),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.ceil(handshakeMillis / 4))),
+  };
+  if (options.tls === null) return createHttpServer(httpOptions);
+  return createHttpsServer({ handshakeTimeout: handshakeMillis, ...httpOptions, ...options.tls });
+}
+
+function listen(server: HttpServer | HttpsServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off("listening", onListening);
+      reject(error);
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+async function shutDown(server: HttpServer | HttpsServer, routes: WebSocketRoutes): Promise<void> {
+  // Stop accepting first (Node also closes idle keep-alive connections here), then end the sessions.
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  await routes.close();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const inTime = await Promise.race([
+    stopped.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(resolve, HTTP_CLOSE_GRACE_MILLIS, false))),
+  ]);
+  clearTimeout(timer);
+  if (!inTime) {
+    server.closeAllConnections();
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 100).unref())]);
+  }
+}
+
+function notFound(request: IncomingMessage, response: ServerResponse): void {
+  const body = "Not Found\n";
+  response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  response.end(request.method === "HEAD" ? undefined : body);
+}
+
+/** An address as it goes in a URL: IPv6 in brackets, unspecified addresses as loopback. */
+function urlHost(address: string): string {
+  if (address === "0.0.0.0") return "127.0.0.1";
+  if (address === "::") return "[::1]";
+  return address.includes(":") ? `[${address}]` : address;
+}

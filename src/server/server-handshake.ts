@@ -1,0 +1,122 @@
+import { Buffer } from "node:buffer";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { computeAccept, headerHasToken, isValidSubprotocol } from "../protocol/handshake.js";
+import { backgroundTimer } from "../util/timers.js";
+
+/** A valid opening handshake: the client's key and the subprotocols it offered, in its order. */
+export interface AcceptedUpgrade {
+  readonly ok: true;
+  readonly key: string;
+  readonly protocols: readonly string[];
+}
+
+/** An HTTP answer instead of an upgrade. */
+export interface RefusedUpgrade {
+  readonly ok: false;
+  readonly status: number;
+  /** Says why, for the response body. */
+  readonly message: string;
+  /** Extra header fields; an `Upgrade` field (spelled so) is announced in `Connection` too. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** 16 bytes in base64 are exactly 22 characters and "==" (RFC 6455 §4.1 step 7, §4.2.1 step 5). */
+const KEY = /^[A-Za-z0-9+/]{22}==$/;
+/** How long a refused client gets to read our answer and close before the socket is cut. */
+const REFUSAL_LINGER_MILLIS = 1_000;
+
+/**
+ * Checks a request against RFC 6455 §4.2.1, in this order: it asks to upgrade to "websocket" (else
+ * 426, or 405 for a method other than GET/HEAD), the method is GET (405), HTTP/1.1 or later, a
+ * `Host`, `Connection: upgrade` (400), `Sec-WebSocket-Version: 13` (426 naming 13), a key of 16
+ * bytes and well-formed subprotocols (400).
+ */
+export function checkUpgradeRequest(request: IncomingMessage): AcceptedUpgrade | RefusedUpgrade {
+  const headers = request.headers;
+  if (!headerHasToken(headers.upgrade ?? null, "websocket")) {
+    if (request.method === "GET" || request.method === "HEAD") {
+      return refuse(426, "This resource speaks only WebSocket", { Upgrade: "websocket" });
+    }
+    return refuse(405, "This resource speaks only WebSocket, which needs GET", { Allow: "GET" });
+  }
+  if (request.method !== "GET") return refuse(405, "A WebSocket upgrade must use GET", { Allow: "GET" });
+  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
+    return refuse(400, "A WebSocket upgrade needs HTTP/1.1 or later");
+  }
+  if (!headers.host) return refuse(400, "The Host header is missing");
+  if (!headerHasToken(headers.connection ?? null, "upgrade")) return refuse(400, 'The Connection header does not list "Upgrade"');
+  if (headers["sec-websocket-version"]?.trim() !== "13") {
+    return refuse(426, "Only WebSocket version 13 is supported", { Upgrade: "websocket", "Sec-WebSocket-Version": "13" });
+  }
+  const key = headers["sec-websocket-key"]?.trim() ?? "";
+  if (!KEY.test(key)) return refuse(400, "Sec-WebSocket-Key must be 16 bytes in base64");
+  const protocols = parseProtocols(headers["sec-websocket-protocol"]);
+  if (protocols === null) return refuse(400, "Sec-WebSocket-Protocol must list distinct tokens");
+  return { ok: true, key, protocols };
+}
+
+/** The 101 response's header fields (RFC 6455 §4.2.2 step 5); no extensions are agreed yet. */
+export function acceptHeaders(key: string, protocol: string | null): Headers {
+  const headers = new Headers({ Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Accept": computeAccept(key) });
+  if (protocol !== null) headers.set("Sec-WebSocket-Protocol", protocol);
+  return headers;
+}
+
+/** The 101 response's bytes. */
+export function acceptResponseHead(headers: Headers): string {
+  let head = "HTTP/1.1 101 Switching Protocols\r\n";
+  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  return head + "\r\n";
+}
+
+/**
+ * Answers a refused upgrade on its raw socket and closes it: our FIN goes after the response, and
+ * the socket is cut if the client has not closed its side shortly after.
+ */
+export function writeRefusal(socket: Duplex, refusal: RefusedUpgrade): void {
+  if (socket.destroyed) return;
+  const body = `${refusal.message}\n`;
+  const headers: Record<string, string> = {
+    ...refusal.headers,
+    Connection: refusal.headers.Upgrade !== undefined ? "Upgrade, close" : "close",
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+  };
+  let head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ""}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  socket.end(`${head}\r\n${body}`);
+  // Read (and drop) what the client still sends, so its FIN is seen and closing sends no RST.
+  socket.resume();
+  backgroundTimer(() => socket.destroy(), REFUSAL_LINGER_MILLIS);
+}
+
+/** Answers a refusal through Node's response object (a request that did not come as an upgrade). */
+export function sendRefusal(request: IncomingMessage, response: ServerResponse, refusal: RefusedUpgrade): void {
+  const body = `${refusal.message}\n`;
+  const headers: Record<string, string> = {
+    ...refusal.headers,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+  };
+  // RFC 7230 §6.7: an Upgrade header field in a response is announced in Connection.
+  if (refusal.headers.Upgrade !== undefined) headers.Connection = "Upgrade";
+  response.writeHead(refusal.status, headers);
+  response.end(request.method === "HEAD" ? undefined : body);
+}
+
+/** A refusal with this status. */
+export function refuse(status: number, message: string, headers: Readonly<Record<string, string>> = {}): RefusedUpgrade {
+  return { ok: false, status, message, headers };
+}
+
+/** The offered subprotocols, or null when one is not a token or appears twice. */
+function parseProtocols(value: string | undefined): string[] | null {
+  if (value === undefined) return [];
+  const names = value.split(",").map((name) => name.trim());
+  // Node joins repeated header fields with ", "; an empty value offers nothing.
+  if (names.length === 1 && names[0] === "") return [];
+  if (names.some((name) => !isValidSubprotocol(name))) return null;
+  if (new Set(names).size !== names.length) return null;
+  return names;
+}
