@@ -1,0 +1,324 @@
+import { HttpClient } from "../client/http-client.js";
+import { resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
+import { CIO } from "../engine/cio/cio-engine.js";
+import { WebSockets } from "../plugins/websockets/websockets.js";
+import type { DefaultWebSocketSession } from "../session/default-session.js";
+import { Frame } from "../protocol/frame.js";
+import { CloseReason } from "../protocol/close-reason.js";
+import { ClosedSendChannelError, WebSocketHandshakeError } from "../errors.js";
+import {
+  UsageError,
+  normalizeUrl,
+  parseBinaryEncoding,
+  parseCommandLine,
+  parseDuration,
+  parseHeader,
+  type BinaryEncoding,
+} from "./args.js";
+import type { Command } from "./command.js";
+import { ExitCode, sessionExitCode } from "./exit-codes.js";
+import { Interrupts, type CliIo } from "./io.js";
+import { decodeBinaryLine, describeError, escapeControls, formatClose, renderPayload } from "./output.js";
+import { LineConsole } from "./terminal.js";
+
+const USAGE = `Usage: kite connect [options] <url>
+
+Opens a WebSocket. Each line read from stdin is sent as a text frame; each
+message received is printed on stdout. End of input (Ctrl-D, or the end of a
+pipe) closes the connection with 1000 and waits for the server's answer;
+Ctrl-C closes with 1001 (press it again to cut the connection at once).
+
+<url> is ws://, wss://, http:// or https://; without a scheme, ws:// is assumed.
+
+Options:
+  -H, --header <"Name: value">  Add a request header (repeatable)
+  -s, --subprotocol <name>      Offer a subprotocol (repeatable, preferred first)
+      --ping <duration>         Send a ping this often; give up when no pong
+                                comes within twice that (default: no pings)
+      --connect-timeout <duration>
+                                Give up connecting after this long (default 15s)
+  -w, --wait <duration>         After the end of input, keep printing what
+                                arrives for this long before closing (default
+                                0): time for a server to answer the last lines
+      --binary <hex|base64>     Decode each line from hex or base64 and send it
+                                as a binary frame
+      --json                    Pretty-print text messages that are JSON
+      --no-color                No colors (also when NO_COLOR is set or stdout
+                                is not a terminal)
+  -q, --quiet                   No status lines on stderr, except for failures
+  -h, --help                    Show this help
+
+Durations are milliseconds (20000) or a number with ms, s, m or h (20s, 1m).
+
+Output: text messages are printed as they are, binary messages in hex (in
+base64 with --binary base64). When stdout is a terminal, each message is
+marked "< " and control characters are shown escaped; in a pipe or a file,
+stdout gets the payloads only, one message per line. Status lines (connected,
+"closed: <code> <reason>", errors) go to stderr.
+
+Exit status:
+  0    closed normally: by us (end of input, Ctrl-C), or by the server with
+       1000, 1001 or no code
+  1    could not connect: network or TLS error, timeout, or the server refused
+       the handshake (its HTTP status is printed)
+  2    usage error
+  3    closed abnormally: connection lost (1006), protocol error, ping timeout,
+       or the server closed with any other code (1011, 4001, ...)
+  130  Ctrl-C cut the connection without waiting for the close handshake (a
+       second Ctrl-C, or one while a close is waiting for the server)
+
+Examples:
+  kite connect ws://127.0.0.1:8080/echo
+  printf 'hello\\n' | kite connect 127.0.0.1:8080/echo
+  kite connect ws://127.0.0.1:8080/feed --wait 30s </dev/null   (listen only)
+  kite connect wss://example.com/feed -H "Authorization: Bearer $TOKEN" -s v1.feed --ping 20s --json
+`;
+
+const OPTIONS = {
+  header: { type: "string", short: "H", multiple: true },
+  subprotocol: { type: "string", short: "s", multiple: true },
+  ping: { type: "string" },
+  "connect-timeout": { type: "string" },
+  wait: { type: "string", short: "w" },
+  binary: { type: "string" },
+  json: { type: "boolean" },
+  "no-color": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** `kite connect` settings, checked. */
+interface ConnectOptions {
+  readonly target: WebSocketRequestOptions;
+  /** The URL as it will be requested, for messages. */
+  readonly href: string;
+  readonly pingMillis: number | null;
+  readonly connectTimeoutMillis: number | null;
+  readonly waitMillis: number;
+  readonly binary: BinaryEncoding | null;
+  readonly json: boolean;
+  readonly noColor: boolean;
+  readonly quiet: boolean;
+}
+
+function parse(args: readonly string[]): ConnectOptions | "help" {
+  const { values, positionals } = parseCommandLine(args, OPTIONS, "connect");
+  if (values.help) return "help";
+  if (positionals.length === 0) throw new UsageError("missing <url>", "connect");
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`, "connect");
+  const headers = (values.header ?? []).map((header) => parseHeader(header, "connect"));
+  const protocols = values.subprotocol ?? [];
+  const target: WebSocketRequestOptions = { url: normalizeUrl(positionals[0]), headers, protocols };
+  let href: string;
+  try {
+    // The library's own check, run before connecting so a bad URL or header is a usage error (2).
+    href = resolveTarget(target, { maxFrameSize: 1 }).url.href;
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message, "connect");
+    throw error;
+  }
+  const connectTimeout = values["connect-timeout"] === undefined ? null : parseDuration(values["connect-timeout"], "--connect-timeout", "connect");
+  if (connectTimeout === 0) throw new UsageError("--connect-timeout must be more than 0", "connect");
+  return {
+    target,
+    href,
+    pingMillis: values.ping === undefined ? null : parseDuration(values.ping, "--ping", "connect") || null,
+    connectTimeoutMillis: connectTimeout,
+    waitMillis: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait", "connect"),
+    binary: values.binary === undefined ? null : parseBinaryEncoding(values.binary, "connect"),
+    json: values.json === true,
+    noColor: values["no-color"] === true,
+    quiet: values.quiet === true,
+  };
+}
+
+export const connectCommand: Command = {
+  name: "connect",
+  summary: "Open a WebSocket: send lines typed or piped in, print what arrives",
+  usage: USAGE,
+  async run(args, io) {
+    const options = parse(args);
+    if (options === "help") {
+      io.stdout.write(USAGE);
+      return ExitCode.OK;
+    }
+    return connect(options, io);
+  },
+};
+
+async function connect(options: ConnectOptions, io: CliIo): Promise<number> {
+  const client = new HttpClient(CIO, (config) => {
+    config.install(WebSockets, (ws) => {
+      ws.pingIntervalMillis = options.pingMillis;
+    });
+    if (options.connectTimeoutMillis !== null) {
+      const millis = options.connectTimeoutMillis;
+      config.engine((cio) => (cio.connectTimeoutMillis = millis));
+    }
+  });
+  let onStop = (): void => {};
+  let onForce = (): void => {};
+  const interrupts = new Interrupts(io.signals, () => onStop(), () => onForce());
+  const terminal = new LineConsole(io, { noColor: options.noColor, onInterrupt: () => interrupts.trigger() });
+  try {
+    // Until the session is open, Ctrl-C gives up connecting.
+    const connecting = new AbortController();
+    onStop = () => connecting.abort(new Error("interrupted"));
+    onForce = onStop;
+    let session: DefaultWebSocketSession;
+    try {
+      session = await client.webSocketSession({ ...options.target, signal: connecting.signal });
+    } catch (error) {
+      if (connecting.signal.aborted) return ExitCode.INTERRUPTED;
+      reportConnectFailure(terminal, options.href, error);
+      return ExitCode.FAILED;
+    }
+    return await converse(session, terminal, options, (stop, force) => {
+      onStop = stop;
+      onForce = force;
+    });
+  } finally {
+    interrupts.dispose();
+    terminal.close();
+    client.close();
+  }
+}
+
+function reportConnectFailure(terminal: LineConsole, href: string, error: unknown): void {
+  terminal.status(terminal.err.red(`kite: cannot connect to ${href}: ${describeError(error)}`));
+  if (error instanceof WebSocketHandshakeError && error.body.trim() !== "") {
+    const body = error.body.trim();
+    terminal.status(terminal.err.dim(escapeControls(body.length > 500 ? `${body.slice(0, 500)}…` : body)));
+  }
+}
+
+/**
+ * The open session: a receiver prints every message while a sender sends every line, as wscat
+ * does, so a server can talk without waiting for us. Resolves with the exit code.
+ */
+async function converse(
+  session: DefaultWebSocketSession,
+  terminal: LineConsole,
+  options: ConnectOptions,
+  setInterruptHandlers: (stop: () => void, force: () => void) => void,
+): Promise<number> {
+  let closedByUs = false;
+  let incomingEnded = false;
+  let forced = false;
+
+  const closeFirst = (reason: CloseReason): void => {
+    if (closedByUs || incomingEnded) return;
+    closedByUs = true;
+    terminal.close();
+    void session.close(reason);
+  };
+  const force = (): void => {
+    forced = true;
+    session.terminate();
+  };
+  setInterruptHandlers(
+    // Ctrl-C while a close is already under way (end of input, a server that does not answer)
+    // means "stop waiting": cut at once rather than ignore it.
+    () => (closedByUs ? force() : closeFirst(new CloseReason(CloseReason.Codes.GOING_AWAY, ""))),
+    force,
+  );
+
+  if (!options.quiet) {
+    const protocol = session.protocol === null ? "" : ` (subprotocol ${session.protocol})`;
+    const hint = terminal.interactive ? terminal.err.dim(" — Ctrl-D closes, Ctrl-C quits") : "";
+    terminal.status(`${terminal.err.green("connected")} to ${options.href}${protocol}${hint}`);
+  }
+
+  const receiving = (async (): Promise<unknown> => {
+    try {
+      for await (const frame of session.incoming) await show(frame, terminal, options);
+      return null;
+    } catch (error) {
+      return error;
+    } finally {
+      incomingEnded = true;
+      // The session is over: stop reading input so the sender ends too.
+      terminal.close();
+    }
+  })();
+
+  const sending = (async (): Promise<void> => {
+    terminal.prompt();
+    for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
+      let payload: string | Uint8Array = line;
+      if (options.binary !== null) {
+        const bytes = decodeBinaryLine(line, options.binary);
+        if (bytes === null) {
+          terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
+          terminal.prompt();
+          continue;
+        }
+        payload = bytes;
+      }
+      try {
+        await session.send(payload);
+      } catch (error) {
+        if (error instanceof ClosedSendChannelError) break;
+        terminal.status(terminal.err.red(`kite: not sent: ${describeError(error)}`));
+      }
+      terminal.prompt();
+    }
+    // End of input. Give the server the time asked for to answer, then close first.
+    if (options.waitMillis > 0 && !incomingEnded && !closedByUs) {
+      await Promise.race([receiving, sleep(options.waitMillis)]);
+    }
+    if (incomingEnded || closedByUs) return;
+    // Writing what is queued before the Close frame puts them in separate TCP writes, which
+    // gives a server that answers asynchronously its turn before it sees the close.
+    await Promise.race([receiving, session.flush()]);
+    closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
+  })();
+
+  const failure = await receiving;
+  await sending;
+  // Wait for the connection to end, so our answer to the server's Close goes out.
+  await session.close();
+  if (forced) return ExitCode.INTERRUPTED;
+  const reason = await session.closeReason;
+  const code = sessionExitCode(failure, reason, closedByUs);
+  reportClose(terminal, reason, failure, code, options.quiet);
+  return code;
+}
+
+async function show(frame: Frame, terminal: LineConsole, options: ConnectOptions): Promise<void> {
+  const render = { json: options.json, binary: options.binary };
+  let text: string;
+  let label = "";
+  if (frame instanceof Frame.Text) {
+    text = renderPayload({ kind: "text", text: frame.readText() }, render);
+  } else if (frame instanceof Frame.Binary) {
+    text = renderPayload({ kind: "binary", bytes: frame.data }, render);
+    label = terminal.out.dim(`(binary, ${frame.data.length} bytes) `);
+  } else {
+    return; // The default session hands out only text and binary messages.
+  }
+  if (!terminal.decorated) return terminal.print(text);
+  // Continuation lines are indented under the first, so a multi-line message reads as one.
+  return terminal.print(`${terminal.out.cyan("<")} ${label}${escapeControls(text).replace(/\n/g, "\n  ")}`);
+}
+
+/**
+ * Prints how a session ended: the close line and, after a failure, the error's class (in the line
+ * when the reason already gives its message, else on a line of its own).
+ */
+export function reportClose(terminal: LineConsole, reason: CloseReason | null, failure: unknown, code: number, quiet: boolean): void {
+  const normal = code === ExitCode.OK;
+  if (quiet && normal) return;
+  // `incoming` fails with ClosedReceiveChannelError; its cause says what happened.
+  const cause = failure instanceof Error && failure.cause instanceof Error ? failure.cause : failure;
+  const explained = cause instanceof Error && reason !== null && reason.message !== "" && cause.message.includes(reason.message);
+  let line = reason === null ? "closed" : formatClose(reason);
+  if (explained) line += ` (${cause.name})`;
+  terminal.status(normal ? terminal.err.dim(line) : terminal.err.yellow(line));
+  if (cause instanceof Error && !explained) terminal.status(terminal.err.red(`kite: ${describeError(cause)}`));
+}
+
+/** A pause that does not hold the process open by itself (the session's socket does while it lasts). */
+function sleep(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, millis).unref());
+}
