@@ -1,5 +1,6 @@
 import type { WebSocketRequest } from "../engine/engine.js";
-import { isValidSubprotocol } from "../protocol/handshake.js";
+import type { ClientExtension, ExtensionOffering } from "../extensions/extension.js";
+import { isValidSubprotocol } from "../protocol/subprotocol.js";
 import type { HttpMethod } from "./http-method.js";
 
 /** Where to connect, by parts; anything not given comes from `url`, then from `ws://localhost/`. */
@@ -36,14 +37,17 @@ const RESERVED_HEADERS = [
 ];
 
 /** Resolves a builder's target into a handshake request, failing with a `TypeError` on anything malformed. */
-export function resolveTarget(target: WebSocketTarget, options: { secure?: boolean; maxFrameSize: number }): WebSocketRequest {
+export function resolveTarget(
+  target: WebSocketTarget,
+  options: { secure?: boolean; maxFrameSize: number; extensions?: readonly ClientExtension[] },
+): WebSocketRequest & ExtensionOffering {
   const parts: WebSocketRequestOptions = typeof target === "string" || target instanceof URL ? { url: target } : target;
   if (parts === null || typeof parts !== "object") throw new TypeError("A WebSocket target is a URL string, a URL or an options object");
   let url: URL;
   try {
     url = new URL(parts.url ?? "ws://localhost/");
   } catch {
-    throw new TypeError(`Invalid WebSocket URL: ${String(parts.url)}`);
+    throw new TypeError(`Invalid WebSocket URL: ${withoutCredentials(String(parts.url))}`);
   }
   const scheme = { "ws:": "ws:", "http:": "ws:", "wss:": "wss:", "https:": "wss:" }[url.protocol];
   if (scheme === undefined) throw new TypeError(`A WebSocket URL's scheme is ws, wss, http or https, not ${url.protocol.slice(0, -1)}`);
@@ -73,7 +77,16 @@ export function resolveTarget(target: WebSocketTarget, options: { secure?: boole
 
   const headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
   for (const name of RESERVED_HEADERS) {
-    if (headers.has(name)) throw new TypeError(`The ${name} header is set by the handshake itself (use the protocols option for subprotocols)`);
+    if (headers.has(name)) {
+      throw new TypeError(
+        `The ${name} header is set by the handshake itself (use the protocols option for subprotocols, ws.extensions(...) for extensions)`,
+      );
+    }
   }
-  return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize };
+  return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize, extensions: options.extensions ?? [] };
+}
+
+/** A URL's text for an error message, with its `user:password@` part masked: credentials are never repeated. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)[^/\\?#]*@/i, "$1***@");
 }

@@ -9,13 +9,29 @@ export const RSV1 = 0x40;
 export const RSV2 = 0x20;
 export const RSV3 = 0x10;
 
+/**
+ * RSV bits (`RSV1 | RSV2 | RSV3`) that negotiated extensions may set, by kind of frame: permessage-deflate
+ * (RFC 7692 §6) sets RSV1 on the first frame of a message only, never on a continuation or a control frame.
+ */
+export interface RsvBits {
+  /** On the first (or only) frame of a Text or Binary message. */
+  readonly messageStart: number;
+  /** On continuation frames. */
+  readonly continuation: number;
+  /** On Close, Ping and Pong frames. */
+  readonly control: number;
+}
+
 export interface FrameParserOptions {
   /** A server requires every frame masked (true); a client requires none masked (false). RFC 6455 §5.1. */
   readonly expectMasked: boolean;
   /** Largest payload accepted, checked from the header before any payload is buffered. */
   readonly maxFrameSize: number;
-  /** RSV bits owned by negotiated extensions (RSV1 | RSV2 | RSV3); any other set bit fails (§5.2). */
-  readonly allowedRsv?: number;
+  /**
+   * RSV bits owned by negotiated extensions: one mask for every kind of frame, or a mask per kind. Any
+   * other set bit fails with 1002 (RFC 6455 §5.2).
+   */
+  readonly allowedRsv?: number | RsvBits;
 }
 
 const MAX_HEADER = 14;
@@ -29,7 +45,9 @@ const MAX_HEADER = 14;
  */
 export class FrameParser {
   private readonly expectMasked: boolean;
-  private readonly allowedRsv: number;
+  private readonly rsvOnStart: number;
+  private readonly rsvOnContinuation: number;
+  private readonly rsvOnControl: number;
   maxFrameSize: number;
 
   private readonly chunks: Uint8Array[] = [];
@@ -48,7 +66,10 @@ export class FrameParser {
   constructor(options: FrameParserOptions) {
     this.expectMasked = options.expectMasked;
     this.maxFrameSize = options.maxFrameSize;
-    this.allowedRsv = options.allowedRsv ?? 0;
+    const rsv = options.allowedRsv ?? 0;
+    this.rsvOnStart = typeof rsv === "number" ? rsv : rsv.messageStart;
+    this.rsvOnContinuation = typeof rsv === "number" ? rsv : rsv.continuation;
+    this.rsvOnControl = typeof rsv === "number" ? rsv : rsv.control;
   }
 
   /** Bytes received but not yet returned as frames. */
@@ -133,7 +154,7 @@ export class FrameParser {
 
   private checkHeader(byte0: number, masked: boolean, length7: number): void {
     const rsv = byte0 & 0x70;
-    if ((rsv & ~this.allowedRsv) !== 0) throw new ProtocolViolationError("RSV bits set without a negotiated extension");
+    if (rsv !== 0) this.checkRsv(rsv, byte0 & 0x0f);
     if (masked !== this.expectMasked) {
       throw new ProtocolViolationError(masked ? "Masked frame from a server" : "Unmasked frame from a client");
     }
@@ -149,6 +170,18 @@ export class FrameParser {
       if (frameTypeOf(opcode) === undefined) throw new ProtocolViolationError(`Reserved opcode ${opcode}`);
       if (this.fragmentType !== 0) throw new ProtocolViolationError("New data frame before the fragmented message ended");
     }
+  }
+
+  /** Fails unless every set RSV bit belongs to a negotiated extension that uses it on this kind of frame. */
+  private checkRsv(rsv: number, opcode: number): void {
+    const control = isControlOpcode(opcode);
+    const allowed = control ? this.rsvOnControl : opcode === CONTINUATION_OPCODE ? this.rsvOnContinuation : this.rsvOnStart;
+    if ((rsv & ~allowed) === 0) return;
+    if ((this.rsvOnStart | this.rsvOnContinuation | this.rsvOnControl) === 0) {
+      throw new ProtocolViolationError("RSV bits set without a negotiated extension");
+    }
+    const kind = control ? "a control frame" : opcode === CONTINUATION_OPCODE ? "a continuation frame" : "the first frame of a message";
+    throw new ProtocolViolationError(`RSV bits 0x${rsv.toString(16)} set on ${kind}, where no negotiated extension uses them`);
   }
 
   private toFrame(byte0: number, payload: Uint8Array): Frame {

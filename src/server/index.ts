@@ -10,3 +10,7 @@ export type {
   ProtocolSelector,
   ServerErrorHandler,
 } from "./server-options.js";
+// Extensions for the `extensions` option (also exported by the package root).
+export { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
+export { WebSocketDeflateExtension } from "../extensions/permessage-deflate/deflate-extension.js";
+export { WebSocketDeflateConfig } from "../extensions/permessage-deflate/deflate-config.js";

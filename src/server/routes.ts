@@ -17,6 +17,9 @@ import {
   type RefusedUpgrade,
 } from "./server-handshake.js";
 import { report, runHandler } from "./session-runner.js";
+import type { FrameTransport } from "../session/transport.js";
+import { answerExtensionOffers, MalformedExtensionOffer, type ExtensionAnswer } from "../extensions/server-negotiation.js";
+import { ExtensionTransport } from "../extensions/extension-transport.js";
 
 /** How `WebSocketRoutes.close()` ends the sessions. */
 export interface CloseRoutesOptions {
@@ -183,20 +186,31 @@ class RouteHandler implements WebSocketRoutes {
     const decision = this.decide(route, info);
     if ("ok" in decision) return writeRefusal(socket, decision);
     const protocol = decision.protocol;
+    let agreed: ExtensionAnswer;
+    try {
+      agreed = answerExtensionOffers(request.headers["sec-websocket-extensions"], this.options.extensions);
+    } catch (error) {
+      if (error instanceof MalformedExtensionOffer) return writeRefusal(socket, refuse(400, error.message));
+      throw error;
+    }
     if (socket.destroyed || !socket.writable) {
+      for (const codec of agreed.codecs) codec.dispose();
       socket.destroy();
       return;
     }
 
-    const headers = acceptHeaders(check.key, protocol);
+    const headers = acceptHeaders(check.key, protocol, agreed.header);
     // The session has its own liveness check (ping/pong); an HTTP idle timeout must not cut it.
     socket.setTimeout(0);
     socket.write(acceptResponseHead(headers));
     const options = this.options;
-    const transport = new SocketTransport(socket, { role: "server", maxFrameSize: options.maxFrameSize, head });
+    const sockets = new SocketTransport(socket, { role: "server", maxFrameSize: options.maxFrameSize, head, allowedRsv: agreed.rsv });
+    // Without an agreed extension the session talks to the socket transport directly: nothing is added per frame.
+    const transport: FrameTransport = agreed.codecs.length === 0 ? sockets : new ExtensionTransport(sockets, agreed.codecs);
     const session = new DefaultWebSocketSession({
       transport,
       protocol,
+      extensions: agreed.negotiated,
       response: { status: 101, statusText: "Switching Protocols", headers },
       converter: options.contentConverter,
       channels: options.channels,

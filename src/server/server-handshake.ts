@@ -56,10 +56,11 @@ export function checkUpgradeRequest(request: IncomingMessage): AcceptedUpgrade |
   return { ok: true, key, protocols };
 }
 
-/** The 101 response's header fields (RFC 6455 §4.2.2 step 5); no extensions are agreed yet. */
-export function acceptHeaders(key: string, protocol: string | null): Headers {
+/** The 101 response's header fields (RFC 6455 §4.2.2 step 5), with the agreed extensions if any. */
+export function acceptHeaders(key: string, protocol: string | null, extensions: string | null = null): Headers {
   const headers = new Headers({ Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Accept": computeAccept(key) });
   if (protocol !== null) headers.set("Sec-WebSocket-Protocol", protocol);
+  if (extensions !== null) headers.set("Sec-WebSocket-Extensions", extensions);
   return headers;
 }
 

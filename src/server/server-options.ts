@@ -5,6 +5,8 @@ import type { WebSocketServerRequest } from "./server-request.js";
 import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_TIMEOUT_MILLIS } from "../session/websocket-session.js";
 import { checkChannel } from "../plugins/websockets/websockets-config.js";
 import { toMillis, type Duration } from "../util/duration.js";
+import { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
+import type { ServerExtension } from "../extensions/extension.js";
 
 /**
  * Which browser origins may open sessions: a list of serialized origins (`"https://app.example.com"`,
@@ -43,6 +45,12 @@ export interface WebSocketServerOptions {
   /** Subprotocol choice for routes without `protocols` (default: none is chosen). */
   readonly selectProtocol?: ProtocolSelector;
   /**
+   * Extensions to agree with clients that offer them, as Ktor's `extensions { install(...) }`:
+   * `extensions: (e) => e.install(WebSocketDeflateExtension, (d) => { d.serverNoContextTakeover = true })`.
+   * Default: none (offers are ignored).
+   */
+  readonly extensions?: (extensions: WebSocketExtensionsConfig) => void;
+  /**
    * Where errors without a caller go: a handler that threw (its session closes with 1011 either way),
    * a throwing `origin` / `selectProtocol` hook (the request gets 500). Default: `console.error`.
    * A handler that fails only because its connection ended is not reported.
@@ -77,6 +85,8 @@ export interface ResolvedServerOptions {
   readonly origin: ((origin: string | undefined, request: WebSocketServerRequest) => boolean) | null;
   readonly selectProtocol: ProtocolSelector | null;
   readonly onError: ServerErrorHandler;
+  /** Installed extensions (server side), chosen in this order. */
+  readonly extensions: readonly ServerExtension[];
 }
 
 /** @internal `ServeOptions` checked, with defaults filled in. */
@@ -98,6 +108,7 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "origin",
   "selectProtocol",
   "onError",
+  "extensions",
 ]);
 const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeoutMillis"]);
 const DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
@@ -121,6 +132,7 @@ export function resolveServerOptions(options: WebSocketServerOptions = {}): Reso
     origin: resolveOrigin(options.origin),
     selectProtocol: checkOptionalFunction(options.selectProtocol, "selectProtocol"),
     onError: checkOptionalFunction(options.onError, "onError") ?? reportToConsole,
+    extensions: resolveExtensions(options.extensions),
   };
 }
 
@@ -208,6 +220,14 @@ function resolveOrigin(policy: OriginPolicy | undefined): ResolvedServerOptions[
     allowed.add(serialized);
   }
   return (origin) => origin !== undefined && allowed.has(origin.toLowerCase());
+}
+
+function resolveExtensions(configure: WebSocketServerOptions["extensions"]): readonly ServerExtension[] {
+  const block = checkOptionalFunction(configure, "extensions");
+  if (block === null) return [];
+  const extensions = new WebSocketExtensionsConfig();
+  block(extensions);
+  return extensions.buildServer();
 }
 
 function checkOptionalFunction<F>(value: F | undefined, what: string): F | null {

@@ -12,8 +12,7 @@ import { FrameTooBigError, PingTimeoutError, ProtocolViolationError } from "../e
  * (1007). `incoming` carries only Text and Binary frames.
  */
 export class DefaultWebSocketSession extends WebSocketSession {
-  /** Largest reassembled message accepted, in bytes; settable on a live session. */
-  maxMessageSize: number;
+  private messageLimit = 0;
   private pingInterval: number | null;
   private pingTimer: ReturnType<typeof setTimeout> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
@@ -34,6 +33,19 @@ export class DefaultWebSocketSession extends WebSocketSession {
     this.pingIntervalMillis = init.pingIntervalMillis ?? null;
   }
 
+  /**
+   * Largest reassembled message accepted, in bytes; settable on a live session. A compressed message
+   * counts with its inflated size, checked while it is inflated.
+   */
+  get maxMessageSize(): number {
+    return this.messageLimit;
+  }
+
+  set maxMessageSize(bytes: number) {
+    this.messageLimit = bytes;
+    this.transport.maxMessageSize = bytes;
+  }
+
   /** Milliseconds between pings, or null for none; takes effect at once. */
   get pingIntervalMillis(): number | null {
     return this.pingInterval;
@@ -43,6 +55,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
     if (millis !== null && (!Number.isFinite(millis) || millis <= 0)) {
       throw new RangeError(`pingIntervalMillis is a positive number of milliseconds or null, got ${millis}`);
     }
+    if (millis !== null) this.transport.checkWritable?.(new Frame.Ping());
     this.pingInterval = millis;
     this.clearPingTimer();
     if (millis !== null && !this.isEnded) this.pingTimer = backgroundTimer(() => this.sendPing(), millis);
@@ -107,6 +120,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
     this.stopTimers();
     if (this.closeSent) {
       // Our close was answered: the handshake is complete.
+      this.onCloseAnswered(reason);
       this.transport.end(this.timeoutMillis);
     } else {
       // Answer with the same code (§5.5.1) once the user has read what came before the Close.

@@ -22,6 +22,18 @@ export interface FrameTransport {
   readonly masking: boolean;
   /** Largest frame the transport accepts from the peer; settable on a live session. */
   maxFrameSize: number;
+  /**
+   * Largest message the default session accepts, which it keeps up to date here. A transport that
+   * expands what it receives (a negotiated permessage-deflate) stops expanding a message past it;
+   * others may ignore it.
+   */
+  maxMessageSize?: number;
+  /**
+   * Throws (an `EngineCapabilityError`) when this transport cannot send `frame` at all, e.g. a ping
+   * over a runtime's `WebSocket`. Called when the frame is queued, so its sender gets the error.
+   * Optional: a transport that can send every frame has none.
+   */
+  checkWritable?(frame: Frame): void;
   /** Starts delivering to `sink`. Called once. */
   start(sink: FrameSink): void;
   /** Writes frames in order, in as few writes as possible. False when its buffer is full: wait for `onDrain`. */

@@ -84,6 +84,8 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   private closeReasonSettled = false;
   private closedWaiters: (() => void)[] | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The reason of the Close we sent, reported once the peer answers it. */
+  private sentCloseReason: CloseReason | null = null;
 
   constructor(init: SessionInit) {
     this.transport = init.transport;
@@ -264,12 +266,19 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
 
   /** Remembers the peer's reason so `closeReason` reports it. */
   protected rememberPeerClose(frame: Frame.Close): void {
-    if (this.closeSent) return;
+    let reason: CloseReason | null = null;
     try {
-      this.settle(frame.readReason());
+      reason = frame.readReason();
     } catch {
       // A raw session hands the malformed frame to the user; the reason stays unknown.
     }
+    if (this.closeSent) this.onCloseAnswered(reason);
+    else if (reason !== null) this.settle(reason);
+  }
+
+  /** The peer answered our Close: the closing handshake is complete, and reports the reason we sent. */
+  protected onCloseAnswered(peerReason: CloseReason | null): void {
+    this.settle(this.sentCloseReason ?? peerReason);
   }
 
   /** Queues `frame` to go after everything already in `outgoing`, and closes `outgoing` to new sends. */
@@ -286,7 +295,9 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   protected onCloseWritten(frame: Frame.Close): void {
     this.outbox.close();
     try {
-      if (!this.closeReceived) this.settle(frame.readReason());
+      // Not settled yet: if the connection ends before the peer's Close arrives, no Close was
+      // received and the session reports 1006 (RFC 6455 §7.1.5).
+      if (!this.closeReceived) this.sentCloseReason = frame.readReason();
     } catch {
       // Our own raw close with an odd payload: the reason stays unknown until the connection ends.
     }
@@ -371,9 +382,14 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   protected onIncomingDrained(): void {}
 
   private checkOutgoing(frame: Frame): void {
+    this.transport.checkWritable?.(frame);
     const size = frame.byteLength;
     if (isControlOpcode(frame.frameType) && size > 125) {
       throw new RangeError(`A control frame's payload is at most 125 bytes, got ${size}`);
+    }
+    // RFC 6455 §5.2: RSV bits stay 0 unless a negotiated extension defines them.
+    if ((frame.rsv1 || frame.rsv2 || frame.rsv3) && this.extensions.length === 0) {
+      throw new RangeError("RSV bits may only be set by a negotiated extension, and none was agreed on this session");
     }
     if (size > this.transport.maxFrameSize) {
       throw new FrameTooBigError(`Frame of ${size} bytes exceeds maxFrameSize ${this.transport.maxFrameSize}`, size, this.transport.maxFrameSize);

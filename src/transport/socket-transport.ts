@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import type { Frame } from "../protocol/frame.js";
-import { FrameParser } from "../protocol/frame-parser.js";
+import { FrameParser, type RsvBits } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
 import type { FrameSink, FrameTransport } from "../session/transport.js";
 import { backgroundTimer } from "../util/timers.js";
@@ -15,8 +15,8 @@ export interface SocketTransportOptions {
   readonly maxFrameSize: number;
   /** Bytes that arrived with the handshake response, already past the HTTP head. */
   readonly head?: Uint8Array;
-  /** RSV bits owned by negotiated extensions. */
-  readonly allowedRsv?: number;
+  /** RSV bits owned by negotiated extensions, for every kind of frame or per kind. */
+  readonly allowedRsv?: number | RsvBits;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -28,6 +28,8 @@ const EMPTY = new Uint8Array(0);
  */
 export class SocketTransport implements FrameTransport {
   readonly masking: boolean;
+  /** Not used here (nothing is expanded); declared so every transport object has the same shape. */
+  maxMessageSize = Infinity;
   private readonly socket: Socket;
   private readonly parser: FrameParser;
   private readonly serializer: FrameSerializer;
@@ -137,7 +139,8 @@ export class SocketTransport implements FrameTransport {
     const sink = this.sink;
     if (sink === null || this.failed) return;
     try {
-      while (!this.paused) {
+      // Once the session failed or the connection is ending, the bytes behind are not parsed (§7.1.7).
+      while (!this.paused && !this.failed) {
         const frame = this.parser.next();
         if (frame === null) return;
         if (!sink.onFrame(frame)) this.pause();

@@ -5,6 +5,10 @@ import type { CioEngineConfig } from "./cio-config.js";
 import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
 import { computeAccept, generateWebSocketKey, headerHasToken } from "../../protocol/handshake.js";
 import { SocketTransport } from "../../transport/socket-transport.js";
+import type { FrameTransport } from "../../session/transport.js";
+import type { ExtensionOffering } from "../../extensions/extension.js";
+import { acceptExtensionAnswer, extensionOfferHeader, type AgreedExtensions } from "../../extensions/client-negotiation.js";
+import { ExtensionTransport } from "../../extensions/extension-transport.js";
 import { ConnectTimeoutError, WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
@@ -16,9 +20,11 @@ const BODY_WAIT_MILLIS = 1_000;
  * sends the upgrade request, reads the response head within limits, and checks it to the letter.
  * Resolves with a transport that owns the socket; on any failure the socket is destroyed.
  */
-export function openHandshake(socket: Socket, request: WebSocketRequest, config: CioEngineConfig): Promise<EngineConnection> {
+export function openHandshake(socket: Socket, request: WebSocketRequest & ExtensionOffering, config: CioEngineConfig): Promise<EngineConnection> {
   return new Promise((resolve, reject) => {
     const key = generateWebSocketKey();
+    const extensions = request.extensions ?? [];
+    const offer = extensionOfferHeader(extensions);
     const parser = new ResponseHeadParser(config.responseHead);
     const signal = request.signal;
     let settled = false;
@@ -64,28 +70,32 @@ export function openHandshake(socket: Socket, request: WebSocketRequest, config:
         return;
       }
       let protocol: string | null;
+      let agreed: AgreedExtensions;
       try {
         protocol = checkUpgradeResponse(head, key, request.protocols);
+        agreed = acceptExtensionAnswer(head.headers.get("sec-websocket-extensions"), extensions);
       } catch (error) {
-        fail(error instanceof WebSocketHandshakeError ? new WebSocketHandshakeError(error.message, response) : error);
+        fail(error instanceof WebSocketHandshakeError ? new WebSocketHandshakeError(error.message, response, "", { cause: error.cause }) : error);
         return;
       }
       cleanup();
       socket.pause();
-      const transport = new SocketTransport(socket, { role: "client", maxFrameSize: request.maxFrameSize, head: rest });
-      resolve({ transport, response, protocol, extensions: [] });
+      const sockets = new SocketTransport(socket, { role: "client", maxFrameSize: request.maxFrameSize, head: rest, allowedRsv: agreed.rsv });
+      // Without an agreed extension the session talks to the socket transport directly: nothing is added per frame.
+      const transport: FrameTransport = agreed.codecs.length === 0 ? sockets : new ExtensionTransport(sockets, agreed.codecs);
+      resolve({ transport, response, protocol, extensions: agreed.negotiated });
     };
 
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.on("data", onData);
     socket.on("error", fail);
     socket.on("close", onClose);
-    socket.write(requestHead(request, key));
+    socket.write(requestHead(request, key, offer));
   });
 }
 
 /** The upgrade request's bytes. */
-function requestHead(request: WebSocketRequest, key: string): string {
+function requestHead(request: WebSocketRequest, key: string, offer: string | null): string {
   const url = request.url;
   const lines = [`${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1`];
   const headers = new Headers(request.headers);
@@ -95,6 +105,7 @@ function requestHead(request: WebSocketRequest, key: string): string {
   headers.set("sec-websocket-key", key);
   headers.set("sec-websocket-version", "13");
   if (request.protocols.length > 0) headers.set("sec-websocket-protocol", request.protocols.join(", "));
+  if (offer !== null) headers.set("sec-websocket-extensions", offer);
   if ((url.username || url.password) && !headers.has("authorization")) {
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     headers.set("authorization", `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`);
@@ -103,7 +114,10 @@ function requestHead(request: WebSocketRequest, key: string): string {
   return lines.join("\r\n") + "\r\n\r\n";
 }
 
-/** Checks a 101 response (§4.1, the client's steps 1–6) and returns the chosen subprotocol. */
+/**
+ * Checks a 101 response (§4.1, the client's steps 1–5 and the subprotocol of step 6) and returns the
+ * chosen subprotocol. The extensions of step 5 are checked by `acceptExtensionAnswer`.
+ */
 export function checkUpgradeResponse(head: ResponseHead, key: string, offered: readonly string[]): string | null {
   const headers = head.headers;
   if (head.version !== "1.1") throw new WebSocketHandshakeError(`Expected HTTP/1.1, got HTTP/${head.version}`);
@@ -116,10 +130,6 @@ export function checkUpgradeResponse(head: ResponseHead, key: string, offered: r
   const accept = headers.get("sec-websocket-accept");
   if (accept === null) throw new WebSocketHandshakeError("Sec-WebSocket-Accept header is missing");
   if (accept.trim() !== computeAccept(key)) throw new WebSocketHandshakeError("Sec-WebSocket-Accept does not match the key sent");
-  const extensions = headers.get("sec-websocket-extensions");
-  if (extensions !== null && extensions.trim() !== "") {
-    throw new WebSocketHandshakeError(`Server chose extensions that were not offered: ${extensions}`);
-  }
   const protocol = headers.get("sec-websocket-protocol");
   if (protocol === null) return null;
   const chosen = protocol.trim();

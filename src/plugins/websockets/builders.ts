@@ -15,11 +15,11 @@ interface BuilderOptions {
 export async function openWebSocketSession(client: HttpClient, target: WebSocketTarget, options: BuilderOptions): Promise<WebSocketSession> {
   const settings = client.plugin(WebSockets);
   if (client.isClosed) throw new WebSocketError("The HttpClient is closed");
-  const request = resolveTarget(target, { secure: options.secure, maxFrameSize: settings.maxFrameSize });
+  const request = resolveTarget(target, { secure: options.secure, maxFrameSize: settings.maxFrameSize, extensions: settings.extensions });
   const engine = client.engine;
-  if (options.raw && !engine.capabilities.has("rawFrames")) throw new EngineCapabilityError(engine.name, "rawFrames");
+  if (options.raw && !engine.capabilities.has("rawFrames")) throw new EngineCapabilityError(engine.name, "rawFrames", engine.limitations?.rawFrames);
   if (!isEmpty(request.headers) && !engine.capabilities.has("customHeaders")) {
-    throw new EngineCapabilityError(engine.name, "customHeaders");
+    throw new EngineCapabilityError(engine.name, "customHeaders", engine.limitations?.customHeaders);
   }
   const connection = await engine.connectWebSocket(request);
   const init: SessionInit = {

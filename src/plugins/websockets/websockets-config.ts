@@ -2,6 +2,7 @@ import type { ChannelConfig, OverflowPolicy } from "../../session/channel.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
 import { DEFAULT_MAX_FRAME_SIZE } from "../../session/websocket-session.js";
 import { toMillis, type Duration } from "../../util/duration.js";
+import { WebSocketExtensionsConfig } from "../../extensions/extensions-config.js";
 
 /** Bounds of the session's channels, as Ktor 3's `WebSocketChannelsConfig`; bounded and "suspend" by default. */
 export class WebSocketChannelsConfig {
@@ -41,6 +42,18 @@ export class WebSocketsConfig {
   readonly touched = new Set<"pingInterval" | "maxFrameSize">();
   /** Channel bounds. */
   readonly channels = new WebSocketChannelsConfig();
+  /** @internal The extensions installed through `extensions(...)`. */
+  readonly extensionsConfig = new WebSocketExtensionsConfig();
+
+  /**
+   * Installs extensions to offer, as Ktor's `extensions { install(WebSocketDeflateExtension) { ... } }`:
+   * `ws.extensions((e) => e.install(WebSocketDeflateExtension, (d) => { d.compressIfBiggerThan(1024) }))`.
+   * The block runs at once; calling `extensions` again adds to what is installed.
+   */
+  extensions(configure: (extensions: WebSocketExtensionsConfig) => void): void {
+    if (typeof configure !== "function") throw new TypeError("extensions() takes a function (e) => e.install(...)");
+    configure(this.extensionsConfig);
+  }
 
   /** Milliseconds between pings the client sends; null or 0 for none (the default). */
   get pingIntervalMillis(): number | null {

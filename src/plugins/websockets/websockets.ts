@@ -2,6 +2,7 @@ import type { HttpClientPlugin } from "../../client/plugin.js";
 import type { HttpClient } from "../../client/http-client.js";
 import type { ChannelConfig } from "../../session/channel.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
+import type { ClientExtension } from "../../extensions/extension.js";
 import { EngineCapabilityError } from "../../errors.js";
 import { WebSocketsConfig, checkChannel } from "./websockets-config.js";
 
@@ -13,6 +14,8 @@ export interface WebSocketsPlugin {
   readonly maxMessageSize: number;
   readonly contentConverter: WebSocketContentConverter | null;
   readonly channels: { readonly incoming: ChannelConfig; readonly outgoing: ChannelConfig };
+  /** Installed extensions (client side), offered in this order. */
+  readonly extensions: readonly ClientExtension[];
 }
 
 /**
@@ -24,12 +27,15 @@ export const WebSockets: HttpClientPlugin<WebSocketsConfig, WebSocketsPlugin> = 
   createConfig: () => new WebSocketsConfig(),
   prepare(config: WebSocketsConfig, client: HttpClient): WebSocketsPlugin {
     const engine = client.engine;
-    if (!engine.capabilities.has("websockets")) throw new EngineCapabilityError(engine.name, "websockets");
+    if (!engine.capabilities.has("websockets")) throw new EngineCapabilityError(engine.name, "websockets", engine.limitations?.websockets);
     if (config.pingIntervalMillis !== null && !engine.capabilities.has("pingFrames")) {
-      throw new EngineCapabilityError(engine.name, "pingFrames", "the engine cannot send pings, so pingInterval cannot be honoured");
+      throw new EngineCapabilityError(engine.name, "pingFrames", engine.limitations?.pingFrames ?? "the engine cannot send pings, so pingInterval cannot be honoured");
     }
     if (config.touched.has("maxFrameSize") && !engine.capabilities.has("frameSizeLimit")) {
-      throw new EngineCapabilityError(engine.name, "frameSizeLimit", "the engine cannot limit the size of each frame");
+      throw new EngineCapabilityError(engine.name, "frameSizeLimit", engine.limitations?.frameSizeLimit ?? "the engine cannot limit the size of each frame");
+    }
+    if (!config.extensionsConfig.isEmpty && !engine.capabilities.has("extensions")) {
+      throw new EngineCapabilityError(engine.name, "extensions", engine.limitations?.extensions);
     }
     return Object.freeze({
       pingIntervalMillis: config.pingIntervalMillis,
@@ -41,6 +47,7 @@ export const WebSockets: HttpClientPlugin<WebSocketsConfig, WebSocketsPlugin> = 
         incoming: checkChannel(config.channels.incoming, "channels.incoming"),
         outgoing: checkChannel(config.channels.outgoing, "channels.outgoing"),
       }),
+      extensions: config.extensionsConfig.buildClient(),
     });
   },
 };

@@ -1,0 +1,113 @@
+import type { DecodeLimits, ExtensionCodec, ExtensionRsvBits, NegotiatedExtension } from "../extension.js";
+import type { CompressCondition } from "./deflate-config.js";
+import type { DeflateAgreement } from "./deflate-negotiation.js";
+import { PERMESSAGE_DEFLATE } from "./deflate-negotiation.js";
+import { Inflater } from "./inflater.js";
+import { ContextClosedError } from "./zlib-context.js";
+import { Deflater } from "./deflater.js";
+import { parameterRecord } from "../extension-header.js";
+import { Frame } from "../../protocol/frame.js";
+import { FrameType } from "../../protocol/frame-type.js";
+import { RSV1 } from "../../protocol/frame-parser.js";
+
+/**
+ * RFC 7692 §6: the "Per-Message Compressed" bit is RSV1, set on the first frame of a compressed
+ * message only; on a continuation or a control frame it fails the connection (the parser checks).
+ */
+export const DEFLATE_RSV: ExtensionRsvBits = Object.freeze({ messageStart: RSV1, continuation: 0, control: 0 });
+
+/** Where a direction is: between messages, inside an uncompressed one, inside a compressed one. */
+const Message = { None: 0, Plain: 1, Compressed: 2 } as const;
+type Message = (typeof Message)[keyof typeof Message];
+
+/**
+ * @internal permessage-deflate on one connection (RFC 7692 §6–7). Receiving: a message whose first
+ * frame has RSV1 is inflated frame by frame, with the trailer put back at its end, and its inflated
+ * size counts against `maxFrameSize` (each frame) and `maxMessageSize` (the message) while it is
+ * inflated. Sending: a message is compressed when every configured condition holds for its first
+ * frame; its frames are deflated in turn, RSV1 set on the first. Control frames and uncompressed
+ * messages pass through untouched and without waiting. Both zlib contexts are opened on first use.
+ */
+export class PerMessageDeflateCodec implements ExtensionCodec {
+  readonly negotiated: NegotiatedExtension;
+  readonly rsv = DEFLATE_RSV;
+  private readonly agreement: DeflateAgreement;
+  private readonly level: number;
+  private readonly conditions: readonly CompressCondition[];
+  private inflater: Inflater | null = null;
+  private deflater: Deflater | null = null;
+  private receiving: Message = Message.None;
+  /** Inflated bytes of the message being received. */
+  private receivedBytes = 0;
+  private sending: Message = Message.None;
+  private disposed = false;
+
+  constructor(agreement: DeflateAgreement, level: number, conditions: readonly CompressCondition[]) {
+    this.agreement = agreement;
+    this.level = level;
+    this.conditions = conditions;
+    this.negotiated = Object.freeze({ name: PERMESSAGE_DEFLATE, parameters: parameterRecord(agreement.parameters) });
+  }
+
+  decode(frame: Frame, limits: DecodeLimits): Frame | Promise<Frame> {
+    const type = frame.frameType;
+    if (type !== FrameType.TEXT && type !== FrameType.BINARY) return frame;
+    if (this.receiving === Message.None) {
+      this.receiving = frame.rsv1 ? Message.Compressed : Message.Plain;
+      this.receivedBytes = 0;
+    }
+    if (this.receiving === Message.Plain) {
+      if (frame.fin) this.receiving = Message.None;
+      return frame;
+    }
+    if (this.disposed) return Promise.reject(new ContextClosedError());
+    const left = limits.maxMessageSize - this.receivedBytes;
+    const byFrame = limits.maxFrameSize <= left;
+    const inflater = (this.inflater ??= new Inflater(this.agreement.inflateWindowBits));
+    return inflater
+      .inflate(frame.data, frame.fin, byFrame ? limits.maxFrameSize : left, byFrame ? "maxFrameSize" : "maxMessageSize")
+      .then((data) => {
+        this.receivedBytes += data.length;
+        if (frame.fin) this.receiving = Message.None;
+        return type === FrameType.TEXT ? new Frame.Text(frame.fin, data) : new Frame.Binary(frame.fin, data);
+      });
+  }
+
+  encode(frame: Frame): Frame | Promise<Frame> {
+    const type = frame.frameType;
+    if (type !== FrameType.TEXT && type !== FrameType.BINARY) return frame;
+    const first = this.sending === Message.None;
+    if (first) this.sending = this.shouldCompress(frame) ? Message.Compressed : Message.Plain;
+    const mode = this.sending;
+    if (frame.fin) this.sending = Message.None;
+    if (mode === Message.Plain) {
+      // RSV1 belongs to the extension now: a frame built with it set must not look compressed.
+      if (!frame.rsv1) return frame;
+      return type === FrameType.TEXT ? new Frame.Text(frame.fin, frame.data) : new Frame.Binary(frame.fin, frame.data);
+    }
+    if (this.disposed) return Promise.reject(new ContextClosedError());
+    const deflater = (this.deflater ??= new Deflater(this.level, this.agreement.deflateWindowBits, this.agreement.deflateNoContextTakeover));
+    return deflater
+      .deflate(frame.data, frame.fin)
+      .then((data) => (type === FrameType.TEXT ? new Frame.Text(frame.fin, data, first) : new Frame.Binary(frame.fin, data, first)));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.inflater?.close();
+    this.deflater?.close();
+    this.inflater = null;
+    this.deflater = null;
+  }
+
+  /** Whether zlib contexts are allocated (for tests and diagnostics). */
+  get contextsOpen(): number {
+    return (this.inflater?.isOpen ? 1 : 0) + (this.deflater?.isOpen ? 1 : 0);
+  }
+
+  private shouldCompress(frame: Frame): boolean {
+    for (const condition of this.conditions) if (!condition(frame)) return false;
+    return true;
+  }
+}

@@ -1,0 +1,46 @@
+import { Buffer } from "node:buffer";
+import { constants, createDeflateRaw, type DeflateRaw } from "node:zlib";
+import { ZlibContext } from "./zlib-context.js";
+
+/**
+ * @internal Compresses outgoing permessage-deflate payloads with one context. Every frame's output is
+ * flushed to a byte boundary (`Z_SYNC_FLUSH`), so the peer can inflate each frame as it comes; at the
+ * end of a message the four octets 00 00 FF FF that this flush ends with are removed (RFC 7692 §7.2.1).
+ */
+export class Deflater extends ZlibContext {
+  private readonly level: number;
+  private readonly windowBits: number;
+  private readonly noContextTakeover: boolean;
+
+  /** `windowBits` 9–15 (zlib cannot deflate with 8); `noContextTakeover` resets the context after each message. */
+  constructor(level: number, windowBits: number, noContextTakeover: boolean) {
+    super();
+    if (windowBits < 9 || windowBits > 15) throw new RangeError(`Cannot deflate with a window of ${windowBits} bits`);
+    this.level = level;
+    this.windowBits = windowBits;
+    this.noContextTakeover = noContextTakeover;
+  }
+
+  /** Deflates one frame's payload; `fin` ends the message. */
+  async deflate(payload: Uint8Array, fin: boolean): Promise<Uint8Array> {
+    const output = await this.run(payload, null, constants.Z_SYNC_FLUSH, Infinity, fin && this.noContextTakeover);
+    if (!fin) return output;
+    const end = output.length - 4;
+    if (end < 0 || output[end] !== 0x00 || output[end + 1] !== 0x00 || output[end + 2] !== 0xff || output[end + 3] !== 0xff) {
+      throw new Error("zlib's flushed output does not end with 00 00 FF FF");
+    }
+    return Buffer.from(output.buffer, output.byteOffset, end);
+  }
+
+  protected open(): DeflateRaw {
+    return createDeflateRaw({ level: this.level, windowBits: this.windowBits });
+  }
+
+  protected tooBig(total: number, limit: number): Error {
+    return new RangeError(`Deflated output of ${total} bytes passed ${limit}`);
+  }
+
+  protected corrupt(error: Error): Error {
+    return error;
+  }
+}
