@@ -1,4 +1,4 @@
-import type { HandshakeResponse } from "../errors.js";
+import { EngineCapabilityError, type HandshakeResponse } from "../errors.js";
 import type { FrameTransport } from "../session/transport.js";
 import type { NegotiatedExtension } from "../extensions/extension.js";
 
@@ -16,7 +16,28 @@ export type EngineCapability =
   /** Gives every frame as it is, for raw sessions. */
   | "rawFrames"
   /** Enforces `maxFrameSize` on each frame, before it is buffered. */
-  | "frameSizeLimit";
+  | "frameSizeLimit"
+  /** Sends a message as fragments: frames with `fin = false`, then continuations. */
+  | "fragmentedFrames"
+  /** Stops reading from the peer while `incoming` is full, so a slow reader slows the peer. */
+  | "readBackpressure"
+  /** Sees the handshake response (status and headers) for `session.response`. */
+  | "handshakeResponse"
+  /** Runs the extensions installed with `ws.extensions(...)` (kite-ws's permessage-deflate). */
+  | "extensions";
+
+/** Every capability, in the order the engine table lists them. */
+export const ENGINE_CAPABILITIES: readonly EngineCapability[] = Object.freeze([
+  "websockets",
+  "pingFrames",
+  "customHeaders",
+  "rawFrames",
+  "frameSizeLimit",
+  "fragmentedFrames",
+  "readBackpressure",
+  "handshakeResponse",
+  "extensions",
+]);
 
 /** A WebSocket handshake request, resolved from the caller's target. */
 export interface WebSocketRequest {
@@ -43,6 +64,11 @@ export interface HttpClientEngine {
   /** The name used in errors, e.g. "CIO". */
   readonly name: string;
   readonly capabilities: ReadonlySet<EngineCapability>;
+  /**
+   * What the engine does instead where it lacks a capability, or does only in part where it has one
+   * (e.g. the `ws` engine's raw frames arrive reassembled); used in errors and in the engine table.
+   */
+  readonly limitations?: Readonly<Partial<Record<EngineCapability, string>>>;
   /** Opens a connection and completes the WebSocket handshake. */
   connectWebSocket(request: WebSocketRequest): Promise<EngineConnection>;
   /** Releases what the engine holds; sessions already open are not affected. */
@@ -53,4 +79,12 @@ export interface HttpClientEngine {
 export interface HttpClientEngineFactory<Config> {
   readonly name: string;
   create(configure?: (config: Config) => void): HttpClientEngine;
+}
+
+/**
+ * @internal An `EngineCapabilityError` for `engine` lacking `capability`, its detail taken from the
+ * engine's `limitations` unless one is given.
+ */
+export function capabilityError(engine: Pick<HttpClientEngine, "name" | "limitations">, capability: EngineCapability, detail?: string): EngineCapabilityError {
+  return new EngineCapabilityError(engine.name, capability, detail ?? engine.limitations?.[capability]);
 }

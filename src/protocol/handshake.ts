@@ -20,7 +20,4 @@ export function headerHasToken(value: string | null, token: string): boolean {
   return value.split(",").some((part) => part.trim().toLowerCase() === wanted);
 }
 
-/** A subprotocol name must be an HTTP token (§4.1, RFC 7230). */
-export function isValidSubprotocol(name: string): boolean {
-  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name);
-}
+export { isValidSubprotocol } from "./subprotocol.js";

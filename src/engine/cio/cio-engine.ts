@@ -4,6 +4,9 @@ import { Buffer } from "node:buffer";
 import type { EngineCapability, EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine.js";
 import { CioEngineConfig } from "./cio-config.js";
 import { openHandshake } from "./client-handshake.js";
+import { openTunnel, resolveProxy } from "./proxy.js";
+import { isRedirect, maxRedirects, redirectRequest, unfollowedRedirect } from "./redirect.js";
+import { ConnectTimeoutError } from "../../errors.js";
 
 const CAPABILITIES: ReadonlySet<EngineCapability> = new Set([
   "websockets",
@@ -11,9 +14,17 @@ const CAPABILITIES: ReadonlySet<EngineCapability> = new Set([
   "customHeaders",
   "rawFrames",
   "frameSizeLimit",
+  "fragmentedFrames",
+  "readBackpressure",
+  "handshakeResponse",
+  "extensions",
 ]);
 
-/** The default engine: kite-ws's own RFC 6455 client over `node:net` / `node:tls`. */
+/**
+ * The default engine: kite-ws's own RFC 6455 client over `node:net` / `node:tls`, through an HTTP
+ * CONNECT proxy when one is configured (or named by `HTTPS_PROXY` / `HTTP_PROXY`), following
+ * redirects when asked to.
+ */
 export class CioEngine implements HttpClientEngine {
   readonly name = "CIO";
   readonly capabilities = CAPABILITIES;
@@ -21,34 +32,124 @@ export class CioEngine implements HttpClientEngine {
 
   constructor(config: CioEngineConfig = new CioEngineConfig()) {
     this.config = config;
+    maxRedirects(config.followRedirects); // a bad setting fails when the client is built
   }
 
-  connectWebSocket(request: WebSocketRequest): Promise<EngineConnection> {
-    const signal = request.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const socket = this.openSocket(request.url);
-    return openHandshake(socket, request, this.config);
+  async connectWebSocket(request: WebSocketRequest): Promise<EngineConnection> {
+    const deadline = Date.now() + this.config.connectTimeoutMillis;
+    const hops = maxRedirects(this.config.followRedirects);
+    let current = request;
+    for (let hop = 0; ; hop++) {
+      try {
+        return await this.connectOnce(current, deadline);
+      } catch (error) {
+        if (!isRedirect(error)) throw error;
+        if (hops === 0) throw unfollowedRedirect(error, "set cio.followRedirects to follow redirects");
+        if (hop >= hops) throw unfollowedRedirect(error, `more than ${hops} redirects (cio.followRedirects)`);
+        current = redirectRequest(current, error);
+      }
+    }
   }
 
   close(): void {
     // CIO keeps no pool: every session owns its socket.
   }
 
+  /** One connection: TCP (or a proxy tunnel), TLS for `wss:`, then the handshake, by `deadline`. */
+  private async connectOnce(request: WebSocketRequest, deadline: number): Promise<EngineConnection> {
+    const signal = request.signal;
+    if (signal?.aborted) throw signal.reason;
+    const url = request.url;
+    const proxy = resolveProxy(this.config.proxy, url);
+    let socket: Socket;
+    if (proxy === null) {
+      socket = this.openSocket(url);
+    } else {
+      const tunnel = await this.withDeadline(
+        (onSocket) => openTunnel(proxy, url, { responseHead: this.config.responseHead, tls: this.config.tls }, onSocket),
+        url,
+        deadline,
+        signal,
+      );
+      // A plain tunnel was paused for the hand-over; the handshake's listeners attach in this same tick.
+      socket = url.protocol === "wss:" ? this.startTls(url, tunnel) : tunnel.resume();
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      socket.destroy();
+      throw this.timeoutError(url);
+    }
+    // The handshake reads the time it has from the configuration: give it what is left of the deadline.
+    const config = Object.create(this.config, { connectTimeoutMillis: { value: remaining } }) as CioEngineConfig;
+    return openHandshake(socket, request, config);
+  }
+
+  /** Runs a connecting step that must finish by `deadline` and stop when `signal` aborts. */
+  private withDeadline<T>(
+    step: (onSocket: (socket: Socket) => void) => Promise<T>,
+    url: URL,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    let socket: Socket | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.timeoutError(url)), Math.max(0, deadline - Date.now()));
+      onAbort = () => reject(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    const work = step((s) => (socket = s));
+    return Promise.race([work, stopped])
+      .catch((error: unknown) => {
+        (socket as Socket | null)?.destroy();
+        throw error;
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener("abort", onAbort);
+        work.catch(() => {}); // lost the race: its rejection is expected
+      });
+  }
+
+  private timeoutError(url: URL): ConnectTimeoutError {
+    return new ConnectTimeoutError(`Handshake with ${url.host} took longer than ${this.config.connectTimeoutMillis} ms`);
+  }
+
   private openSocket(url: URL): Socket {
-    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const host = bareHost(url.hostname);
     const port = Number(url.port) || (url.protocol === "wss:" ? 443 : 80);
     if (url.protocol !== "wss:") return connectTcp({ host, port });
     const tls = this.config.tls;
-    const servername = tls.servername ?? (isIP(host) ? undefined : host);
     return connectTls({
       host,
       port,
-      servername,
+      servername: tls.servername ?? (isIP(host) ? undefined : host),
       ca: tls.ca as string | Buffer | Array<string | Buffer> | undefined, // Node reads any Uint8Array here
       rejectUnauthorized: tls.rejectUnauthorized ?? true,
       ALPNProtocols: ["http/1.1"],
     });
   }
+
+  /** TLS to the target inside a proxy tunnel: the certificate checked is the target's, not the proxy's. */
+  private startTls(url: URL, tunnel: Socket): Socket {
+    const host = bareHost(url.hostname);
+    const tls = this.config.tls;
+    const secure = connectTls({
+      socket: tunnel,
+      host,
+      servername: tls.servername ?? (isIP(host) ? undefined : host),
+      ca: tls.ca as string | Buffer | Array<string | Buffer> | undefined,
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ALPNProtocols: ["http/1.1"],
+    });
+    secure.once("close", () => tunnel.destroy());
+    return secure;
+  }
+}
+
+function bareHost(host: string): string {
+  return host.startsWith("[") ? host.slice(1, -1) : host;
 }
 
 /** The CIO engine factory: `new HttpClient(CIO, (config) => ...)`. */

@@ -1,0 +1,3 @@
+// kite-ws/engines/platform: the engine over the runtime's own WebSocket (also exported by the root).
+export { Platform, PlatformEngine } from "./platform-engine.js";
+export { PlatformEngineConfig, type WebSocketConstructorLike } from "./platform-config.js";
