@@ -59,6 +59,14 @@ export function parseDuration(text: string, option: string, command: string): nu
   }
 }
 
+/** A count option: a whole number from 1 up. */
+export function parseCount(text: string, option: string, command: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
+    throw new UsageError(`${option} takes a whole number from 1 up, got ${JSON.stringify(text)}`, command);
+  }
+  return Number(text);
+}
+
 /** A TCP port: a whole number from 0 (any free port) to 65535. */
 export function parsePort(text: string, option: string, command: string): number {
   if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65535) {

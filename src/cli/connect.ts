@@ -2,6 +2,10 @@ import { HttpClient } from "../client/http-client.js";
 import { resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
 import { CIO } from "../engine/cio/cio-engine.js";
 import { WebSockets } from "../plugins/websockets/websockets.js";
+import { Reconnect } from "../plugins/reconnect/reconnect.js";
+import type { ReconnectingWebSocketSession } from "../plugins/reconnect/reconnecting-session.js";
+import type { ClosedEvent } from "../plugins/reconnect/events.js";
+import { ReconnectGaveUpError } from "../plugins/reconnect/errors.js";
 import type { DefaultWebSocketSession } from "../session/default-session.js";
 import { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";
@@ -11,6 +15,7 @@ import {
   normalizeUrl,
   parseBinaryEncoding,
   parseCommandLine,
+  parseCount,
   parseDuration,
   parseHeader,
   type BinaryEncoding,
@@ -37,6 +42,16 @@ Options:
                                 comes within twice that (default: no pings)
       --connect-timeout <duration>
                                 Give up connecting after this long (default 15s)
+      --reconnect               When the connection is lost (no close handshake,
+                                a ping timeout, a close with 1001 or 1011-1013,
+                                a network error, a 429 or 5xx answer), connect
+                                again after a random wait that grows with each
+                                failure (0.5s doubling up to 30s, 429 and 503
+                                answers' Retry-After honoured). Lines typed
+                                meanwhile are queued and sent once connected.
+                                Each reconnect is reported on stderr
+      --max-attempts <n>        With --reconnect: give up after n attempts in a
+                                row that fail (default: never give up)
   -w, --wait <duration>         After the end of input, keep printing what
                                 arrives for this long before closing (default
                                 0): time for a server to answer the last lines
@@ -60,10 +75,12 @@ Exit status:
   0    closed normally: by us (end of input, Ctrl-C), or by the server with
        1000, 1001 or no code
   1    could not connect: network or TLS error, timeout, or the server refused
-       the handshake (its HTTP status is printed)
+       the handshake (its HTTP status is printed); with --reconnect, gave up
+       before ever connecting
   2    usage error
   3    closed abnormally: connection lost (1006), protocol error, ping timeout,
-       or the server closed with any other code (1011, 4001, ...)
+       or the server closed with any other code (1011, 4001, ...); with
+       --reconnect, gave up after having been connected
   130  Ctrl-C cut the connection without waiting for the close handshake (a
        second Ctrl-C, or one while a close is waiting for the server)
 
@@ -72,6 +89,7 @@ Examples:
   printf 'hello\\n' | kite connect 127.0.0.1:8080/echo
   kite connect ws://127.0.0.1:8080/feed --wait 30s </dev/null   (listen only)
   kite connect wss://example.com/feed -H "Authorization: Bearer $TOKEN" -s v1.feed --ping 20s --json
+  kite connect --reconnect --ping 20s ws://127.0.0.1:8080/feed
 `;
 
 const OPTIONS = {
@@ -79,6 +97,8 @@ const OPTIONS = {
   subprotocol: { type: "string", short: "s", multiple: true },
   ping: { type: "string" },
   "connect-timeout": { type: "string" },
+  reconnect: { type: "boolean" },
+  "max-attempts": { type: "string" },
   wait: { type: "string", short: "w" },
   binary: { type: "string" },
   json: { type: "boolean" },
@@ -99,6 +119,10 @@ interface ConnectOptions {
   readonly json: boolean;
   readonly noColor: boolean;
   readonly quiet: boolean;
+  /** Reconnect when the connection is lost (`--reconnect`). */
+  readonly reconnect: boolean;
+  /** `--max-attempts`, or null for no limit. */
+  readonly maxAttempts: number | null;
 }
 
 function parse(args: readonly string[]): ConnectOptions | "help" {
@@ -119,6 +143,9 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
   }
   const connectTimeout = values["connect-timeout"] === undefined ? null : parseDuration(values["connect-timeout"], "--connect-timeout", "connect");
   if (connectTimeout === 0) throw new UsageError("--connect-timeout must be more than 0", "connect");
+  const reconnect = values.reconnect === true;
+  const maxAttempts = values["max-attempts"] === undefined ? null : parseCount(values["max-attempts"], "--max-attempts", "connect");
+  if (maxAttempts !== null && !reconnect) throw new UsageError("--max-attempts goes with --reconnect", "connect");
   return {
     target,
     href,
@@ -129,6 +156,8 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
     json: values.json === true,
     noColor: values["no-color"] === true,
     quiet: values.quiet === true,
+    reconnect,
+    maxAttempts,
   };
 }
 
@@ -142,7 +171,7 @@ export const connectCommand: Command = {
       io.stdout.write(USAGE);
       return ExitCode.OK;
     }
-    return connect(options, io);
+    return options.reconnect ? connectReconnecting(options, io) : connect(options, io);
   },
 };
 
@@ -182,6 +211,175 @@ async function connect(options: ConnectOptions, io: CliIo): Promise<number> {
     terminal.close();
     client.close();
   }
+}
+
+/** `kite connect --reconnect`: one reconnecting session for the whole run. */
+async function connectReconnecting(options: ConnectOptions, io: CliIo): Promise<number> {
+  const client = new HttpClient(CIO, (config) => {
+    config.install(WebSockets, (ws) => {
+      ws.pingIntervalMillis = options.pingMillis;
+    });
+    config.install(Reconnect, (r) => {
+      if (options.maxAttempts !== null) r.maxAttempts = options.maxAttempts;
+      if (options.connectTimeoutMillis !== null) r.connectTimeout = options.connectTimeoutMillis;
+    });
+    if (options.connectTimeoutMillis !== null) {
+      const millis = options.connectTimeoutMillis;
+      config.engine((cio) => (cio.connectTimeoutMillis = millis));
+    }
+  });
+  let onStop = (): void => {};
+  let onForce = (): void => {};
+  const interrupts = new Interrupts(io.signals, () => onStop(), () => onForce());
+  const terminal = new LineConsole(io, { noColor: options.noColor, onInterrupt: () => interrupts.trigger() });
+  const session = client.reconnectingSession(options.target);
+  try {
+    return await converseReconnecting(session, terminal, options, (stop, force) => {
+      onStop = stop;
+      onForce = force;
+    });
+  } finally {
+    session.terminate();
+    interrupts.dispose();
+    terminal.close();
+    client.close();
+  }
+}
+
+/**
+ * As `converse`, over a reconnecting session: messages from every connection are printed, lines
+ * are sent (queued while disconnected), and each loss, wait and reconnect is reported on stderr.
+ */
+async function converseReconnecting(
+  session: ReconnectingWebSocketSession,
+  terminal: LineConsole,
+  options: ConnectOptions,
+  setInterruptHandlers: (stop: () => void, force: () => void) => void,
+): Promise<number> {
+  let closedByUs = false;
+  let forced = false;
+  let everOpened = false;
+  let incomingEnded = false;
+  let lastFailure: unknown = null;
+  let lastClosed: ClosedEvent | null = null;
+  const say = (text: string): void => {
+    if (!options.quiet) terminal.status(text);
+  };
+
+  const closeFirst = (reason: CloseReason): void => {
+    if (closedByUs) return;
+    closedByUs = true;
+    terminal.close();
+    void session.close(reason);
+  };
+  const force = (): void => {
+    forced = true;
+    terminal.close();
+    session.terminate();
+  };
+  setInterruptHandlers(() => (closedByUs ? force() : closeFirst(new CloseReason(CloseReason.Codes.GOING_AWAY, ""))), force);
+
+  session.on("open", (event) => {
+    lastFailure = null;
+    const protocol = event.session.protocol === null ? "" : ` (subprotocol ${event.session.protocol})`;
+    if (!everOpened) {
+      everOpened = true;
+      const hint = terminal.interactive ? terminal.err.dim(" — Ctrl-D closes, Ctrl-C quits") : "";
+      say(`${terminal.err.green("connected")} to ${options.href}${protocol}${hint}`);
+    } else {
+      say(`${terminal.err.green("reconnected")} to ${options.href}${protocol} (attempt ${event.attempt})`);
+    }
+  });
+  session.on("closed", (event) => {
+    if (closedByUs) return;
+    // Told with the retry that follows; a close that ends the run is told by the last line.
+    lastClosed = event;
+    if (event.unconfirmed.length > 0) {
+      const count = event.unconfirmed.length;
+      terminal.status(terminal.err.yellow(`kite: ${count} message${count === 1 ? "" : "s"} sent just before may not have arrived (not resent)`));
+    }
+  });
+  session.on("failed", (event) => (lastFailure = event.error));
+  session.on("retry", (event) => {
+    if (lastClosed !== null) {
+      const { reason, error } = lastClosed;
+      const why = error === null ? "" : ` (${error.name})`;
+      const what = reason === null ? "" : ` ${reason.code}${reason.message === "" ? "" : ` ${escapeControls(reason.message)}`}`;
+      say(terminal.err.yellow(`${error === null ? "closed by the server:" : "connection lost:"}${what}${why}`));
+      lastClosed = null;
+    }
+    const failure = lastFailure === null ? "" : `: ${describeError(lastFailure)}`;
+    const asked = event.retryAfterMillis === null ? "" : ", as Retry-After asks";
+    say(terminal.err.dim(`reconnecting in ${formatWait(event.delayMillis)} (attempt ${event.attempt}${asked})${failure}`));
+  });
+
+  const receiving = (async (): Promise<unknown> => {
+    try {
+      for await (const frame of session.incoming) await show(frame, terminal, options);
+      return null;
+    } catch (error) {
+      return error;
+    } finally {
+      incomingEnded = true;
+      terminal.close();
+    }
+  })();
+
+  const sending = (async (): Promise<void> => {
+    terminal.prompt();
+    for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
+      let payload: string | Uint8Array = line;
+      if (options.binary !== null) {
+        const bytes = decodeBinaryLine(line, options.binary);
+        if (bytes === null) {
+          terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
+          terminal.prompt();
+          continue;
+        }
+        payload = bytes;
+      }
+      try {
+        await session.send(payload);
+      } catch (error) {
+        if (error instanceof ClosedSendChannelError) break;
+        terminal.status(terminal.err.red(`kite: not sent: ${describeError(error)}`));
+      }
+      terminal.prompt();
+    }
+    if (options.waitMillis > 0 && !incomingEnded && !closedByUs) {
+      await Promise.race([receiving, sleep(options.waitMillis)]);
+    }
+    if (incomingEnded || closedByUs) return;
+    // Everything typed goes out first, on this connection or the next one.
+    await Promise.race([receiving, session.flush()]);
+    closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
+  })();
+
+  await receiving;
+  await sending;
+  const ended = await session.ended;
+  if (forced) return ExitCode.INTERRUPTED;
+  const gaveUp = ended.error instanceof ReconnectGaveUpError ? ended.error : null;
+  if (gaveUp !== null && !everOpened) {
+    const cause = gaveUp.cause instanceof Error ? gaveUp.cause : gaveUp;
+    if (gaveUp.why === "maxAttempts") {
+      terminal.status(terminal.err.red(`kite: cannot connect to ${options.href}: gave up after ${gaveUp.attempts} attempts: ${describeError(cause)}`));
+    } else {
+      reportConnectFailure(terminal, options.href, cause);
+    }
+    return ExitCode.FAILED;
+  }
+  let code: number;
+  if (closedByUs && ended.error === null) code = ExitCode.OK;
+  else if (ended.error !== null) code = ExitCode.ABNORMAL_CLOSE;
+  else code = sessionExitCode(null, ended.reason, false);
+  reportClose(terminal, ended.reason, ended.error, code, options.quiet);
+  return code;
+}
+
+/** "0.4s", "12.0s", "250 ms". */
+function formatWait(millis: number): string {
+  return millis < 1000 ? `${Math.round(millis)} ms` : `${(millis / 1000).toFixed(1)}s`;
 }
 
 function reportConnectFailure(terminal: LineConsole, href: string, error: unknown): void {

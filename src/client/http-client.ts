@@ -1,5 +1,5 @@
 import type { HttpClientEngine, HttpClientEngineFactory } from "../engine/engine.js";
-import { CIO } from "../engine/cio/cio-engine.js";
+import { defaultEngine } from "../engine/default-engine.js";
 import { HttpClientConfig } from "./http-client-config.js";
 import type { HttpClientPlugin } from "./plugin.js";
 import type { WebSocketTarget } from "./target.js";
@@ -7,6 +7,8 @@ import { PluginNotInstalledError } from "../errors.js";
 import type { DefaultWebSocketSession } from "../session/default-session.js";
 import type { WebSocketSession } from "../session/websocket-session.js";
 import { openWebSocketSession, runWebSocket } from "../plugins/websockets/builders.js";
+import { openReconnectingSession, runReconnectingWebSocket } from "../plugins/reconnect/builders.js";
+import type { ReconnectingWebSocketSession, ReconnectOptions, ReconnectTarget } from "../plugins/reconnect/reconnecting-session.js";
 
 /**
  * A client made of an engine and plugins, as Ktor's `HttpClient`:
@@ -31,7 +33,7 @@ export class HttpClient<EngineConfig = unknown> {
     const block = typeof engineOrConfigure === "function" ? engineOrConfigure : configure;
     const config = new HttpClientConfig<EngineConfig>();
     block?.(config);
-    this.engine = createEngine(engineArg ?? (CIO as unknown as HttpClientEngineFactory<EngineConfig>), config);
+    this.engine = createEngine(engineArg ?? (defaultEngine() as HttpClientEngineFactory<EngineConfig>), config);
     for (const { plugin, blocks } of config.installs.values()) {
       const pluginConfig = plugin.createConfig();
       for (const run of blocks) run(pluginConfig);
@@ -97,6 +99,41 @@ export class HttpClient<EngineConfig = unknown> {
   /** Opens a raw session for use outside a block. */
   webSocketRawSession(target: WebSocketTarget): Promise<WebSocketSession> {
     return openWebSocketSession(this as HttpClient, target, { raw: true });
+  }
+
+  /**
+   * A session that reconnects (needs the WebSockets and Reconnect plugins, else
+   * `PluginNotInstalledError`): one `incoming` and one `outgoing` across connections, backoff with
+   * full jitter, a bounded replay queue, `onOpen` hooks and lifecycle events. It starts connecting at
+   * once and is returned without waiting; `target` may be a function called before every attempt.
+   * Close it with `close()` (or `await using`).
+   */
+  reconnectingSession(target: ReconnectTarget, options?: ReconnectOptions): ReconnectingWebSocketSession {
+    return openReconnectingSession(this as HttpClient, target, options);
+  }
+
+  /**
+   * Runs `block` with a reconnecting session, then closes it (1000) and resolves with the block's
+   * value once it has ended; if the block throws, the session closes with 1011 and this rejects.
+   */
+  reconnectingWebSocket<R>(target: ReconnectTarget, block: (session: ReconnectingWebSocketSession) => R | Promise<R>): Promise<R>;
+  reconnectingWebSocket<R>(
+    target: ReconnectTarget,
+    options: ReconnectOptions,
+    block: (session: ReconnectingWebSocketSession) => R | Promise<R>,
+  ): Promise<R>;
+  reconnectingWebSocket<R>(
+    target: ReconnectTarget,
+    optionsOrBlock: ReconnectOptions | ((session: ReconnectingWebSocketSession) => R | Promise<R>),
+    block?: (session: ReconnectingWebSocketSession) => R | Promise<R>,
+  ): Promise<R> {
+    try {
+      return typeof optionsOrBlock === "function"
+        ? runReconnectingWebSocket(this as HttpClient, target, {}, optionsOrBlock)
+        : runReconnectingWebSocket(this as HttpClient, target, optionsOrBlock, block!);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

@@ -1,0 +1,249 @@
+import { toMillis, type Duration } from "../../util/duration.js";
+import { defaultShouldReconnect, type ReconnectCause, type ReconnectContext } from "./policy.js";
+
+/**
+ * What a full replay queue does with one more message: `send` waits for room (`"suspend"`), the
+ * oldest queued message is dropped to make room (`"drop-oldest"`, reported by a `dropped` event), or
+ * `send` rejects with `QueueOverflowError` (`"fail"`).
+ */
+export type QueueOverflowPolicy = "suspend" | "drop-oldest" | "fail";
+
+/** Bounds of the replay queue; each a whole number >= 1, or `Infinity`. */
+export interface QueueLimits {
+  /** Messages queued at most. */
+  readonly messages: number;
+  /** Payload bytes queued at most (a single larger message is still accepted into an empty queue). */
+  readonly bytes: number;
+}
+
+/** Decides whether to try again after `cause`; see `defaultShouldReconnect` for the default. */
+export type ShouldReconnect = (cause: ReconnectCause, context: ReconnectContext) => boolean;
+
+/** The settings of the Reconnect plugin, checked and with defaults filled in. */
+export interface ReconnectSettings {
+  readonly minDelayMillis: number;
+  readonly maxDelayMillis: number;
+  readonly factor: number;
+  readonly maxAttempts: number;
+  /** Null: only the engine's own connect timeout applies. */
+  readonly connectTimeoutMillis: number | null;
+  readonly minUptimeMillis: number;
+  readonly maxRetryAfterMillis: number;
+  readonly shouldReconnect: ShouldReconnect;
+  readonly maxQueued: QueueLimits;
+  readonly onQueueOverflow: QueueOverflowPolicy;
+  readonly random: () => number;
+}
+
+/** The defaults: 500 ms doubling up to 30 s, forever, 10 s to connect, 5 s to count as up. */
+export const DEFAULT_RECONNECT_SETTINGS: ReconnectSettings = Object.freeze({
+  minDelayMillis: 500,
+  maxDelayMillis: 30_000,
+  factor: 2,
+  maxAttempts: Infinity,
+  connectTimeoutMillis: 10_000,
+  minUptimeMillis: 5_000,
+  maxRetryAfterMillis: 300_000,
+  shouldReconnect: defaultShouldReconnect,
+  maxQueued: Object.freeze({ messages: 1024, bytes: 8 * 1024 * 1024 }),
+  onQueueOverflow: "suspend",
+  random: Math.random,
+});
+
+/**
+ * The Reconnect plugin's configuration (`install(Reconnect, (r) => { ... })`). Every setter checks its
+ * value at once and throws a `RangeError` / `TypeError` naming the setting; settings that depend on
+ * each other (`minDelay` <= `maxDelay`) are checked when the client is built.
+ *
+ * Durations are milliseconds or text: "500ms", "20s", "1m", "1h". Getters return milliseconds.
+ */
+export class ReconnectConfig {
+  private minDelayMillis: number;
+  private maxDelayMillis: number;
+  private factorValue: number;
+  private maxAttemptsValue: number;
+  private connectTimeoutMillis: number | null;
+  private minUptimeMillis: number;
+  private maxRetryAfterMillis: number;
+  private shouldReconnectValue: ShouldReconnect;
+  private maxQueuedValue: QueueLimits;
+  private onQueueOverflowValue: QueueOverflowPolicy;
+  private randomValue: () => number;
+
+  constructor(base: ReconnectSettings = DEFAULT_RECONNECT_SETTINGS) {
+    this.minDelayMillis = base.minDelayMillis;
+    this.maxDelayMillis = base.maxDelayMillis;
+    this.factorValue = base.factor;
+    this.maxAttemptsValue = base.maxAttempts;
+    this.connectTimeoutMillis = base.connectTimeoutMillis;
+    this.minUptimeMillis = base.minUptimeMillis;
+    this.maxRetryAfterMillis = base.maxRetryAfterMillis;
+    this.shouldReconnectValue = base.shouldReconnect;
+    this.maxQueuedValue = base.maxQueued;
+    this.onQueueOverflowValue = base.onQueueOverflow;
+    this.randomValue = base.random;
+  }
+
+  /** The wait before the first retry is drawn from [0, minDelay); more than 0 (default "500ms"). */
+  get minDelay(): number {
+    return this.minDelayMillis;
+  }
+
+  set minDelay(delay: Duration) {
+    const millis = toMillis(delay, "minDelay");
+    if (millis <= 0) throw new RangeError(`minDelay must be more than 0 (a zero delay retries in a busy loop), got ${String(delay)}`);
+    this.minDelayMillis = millis;
+  }
+
+  /** The largest wait between attempts, before any `Retry-After` (default "30s"). */
+  get maxDelay(): number {
+    return this.maxDelayMillis;
+  }
+
+  set maxDelay(delay: Duration) {
+    const millis = toMillis(delay, "maxDelay");
+    if (millis <= 0) throw new RangeError(`maxDelay must be more than 0, got ${String(delay)}`);
+    this.maxDelayMillis = millis;
+  }
+
+  /** How much the bound of the wait grows after each failed attempt: a finite number >= 1 (default 2). */
+  get factor(): number {
+    return this.factorValue;
+  }
+
+  set factor(factor: number) {
+    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) {
+      throw new RangeError(`factor must be a finite number >= 1, got ${String(factor)}`);
+    }
+    this.factorValue = factor;
+  }
+
+  /**
+   * Attempts in a row that may fail before the session gives up: a whole number >= 1 or `Infinity`
+   * (the default). The streak restarts once a connection has stayed up for `minUptime`.
+   */
+  get maxAttempts(): number {
+    return this.maxAttemptsValue;
+  }
+
+  set maxAttempts(attempts: number) {
+    if (!(attempts === Infinity || (Number.isSafeInteger(attempts) && attempts >= 1))) {
+      throw new RangeError(`maxAttempts must be a whole number >= 1 or Infinity, got ${String(attempts)}`);
+    }
+    this.maxAttemptsValue = attempts;
+  }
+
+  /**
+   * Time for one attempt: the target function, TCP, TLS and the upgrade (default "10s"); the engine's
+   * own `connectTimeoutMillis` applies as well. Null for none but the engine's.
+   */
+  get connectTimeout(): number | null {
+    return this.connectTimeoutMillis;
+  }
+
+  set connectTimeout(timeout: Duration | null) {
+    if (timeout === null) {
+      this.connectTimeoutMillis = null;
+      return;
+    }
+    const millis = toMillis(timeout, "connectTimeout");
+    if (millis <= 0) throw new RangeError(`connectTimeout must be more than 0 (or null for none), got ${String(timeout)}`);
+    this.connectTimeoutMillis = millis;
+  }
+
+  /**
+   * How long a connection must stay open to count as a success (default "5s"): one that drops sooner
+   * counts as a failed attempt, so a server that accepts and drops at once meets a growing backoff.
+   */
+  get minUptime(): number {
+    return this.minUptimeMillis;
+  }
+
+  set minUptime(uptime: Duration) {
+    this.minUptimeMillis = toMillis(uptime, "minUptime");
+  }
+
+  /** The longest `Retry-After` honoured; longer ones are cut to this (default "5m"). */
+  get maxRetryAfter(): number {
+    return this.maxRetryAfterMillis;
+  }
+
+  set maxRetryAfter(limit: Duration) {
+    this.maxRetryAfterMillis = toMillis(limit, "maxRetryAfter");
+  }
+
+  /**
+   * Whether to try again after a close reason or an error (default `defaultShouldReconnect`). It is
+   * not asked after `close()`, and `maxAttempts` applies first.
+   */
+  get shouldReconnect(): ShouldReconnect {
+    return this.shouldReconnectValue;
+  }
+
+  set shouldReconnect(decide: ShouldReconnect) {
+    if (typeof decide !== "function") throw new TypeError("shouldReconnect must be a function (cause, context) => boolean");
+    this.shouldReconnectValue = decide;
+  }
+
+  /**
+   * Bounds of the replay queue that holds messages sent while no connection can take them
+   * (default `{ messages: 1024, bytes: 8 MiB }`). A partial object changes only what it names.
+   */
+  get maxQueued(): QueueLimits {
+    return this.maxQueuedValue;
+  }
+
+  set maxQueued(limits: Partial<QueueLimits>) {
+    if (limits === null || typeof limits !== "object") throw new TypeError("maxQueued must be { messages?, bytes? }");
+    const messages = limits.messages ?? this.maxQueuedValue.messages;
+    const bytes = limits.bytes ?? this.maxQueuedValue.bytes;
+    for (const [name, value] of [["messages", messages], ["bytes", bytes]] as const) {
+      if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 1))) {
+        throw new RangeError(`maxQueued.${name} must be a whole number >= 1 or Infinity, got ${String(value)}`);
+      }
+    }
+    this.maxQueuedValue = Object.freeze({ messages, bytes });
+  }
+
+  /** What a full replay queue does: "suspend" (the default), "drop-oldest" or "fail". */
+  get onQueueOverflow(): QueueOverflowPolicy {
+    return this.onQueueOverflowValue;
+  }
+
+  set onQueueOverflow(policy: QueueOverflowPolicy) {
+    if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "fail") {
+      throw new RangeError(`onQueueOverflow must be "suspend", "drop-oldest" or "fail", got ${JSON.stringify(policy)}`);
+    }
+    this.onQueueOverflowValue = policy;
+  }
+
+  /** The jitter's source of randomness, returning [0, 1) (default `Math.random`); replace it for reproducible delays. */
+  get random(): () => number {
+    return this.randomValue;
+  }
+
+  set random(random: () => number) {
+    if (typeof random !== "function") throw new TypeError("random must be a function returning a number in [0, 1)");
+    this.randomValue = random;
+  }
+
+  /** @internal The settings, checked as a whole. */
+  settle(): ReconnectSettings {
+    if (this.minDelayMillis > this.maxDelayMillis) {
+      throw new RangeError(`minDelay (${this.minDelayMillis} ms) must not be more than maxDelay (${this.maxDelayMillis} ms)`);
+    }
+    return Object.freeze({
+      minDelayMillis: this.minDelayMillis,
+      maxDelayMillis: this.maxDelayMillis,
+      factor: this.factorValue,
+      maxAttempts: this.maxAttemptsValue,
+      connectTimeoutMillis: this.connectTimeoutMillis,
+      minUptimeMillis: this.minUptimeMillis,
+      maxRetryAfterMillis: this.maxRetryAfterMillis,
+      shouldReconnect: this.shouldReconnectValue,
+      maxQueued: this.maxQueuedValue,
+      onQueueOverflow: this.onQueueOverflowValue,
+      random: this.randomValue,
+    });
+  }
+}
