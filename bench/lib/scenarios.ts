@@ -1,0 +1,179 @@
+/** The bench's scenarios, full and `--quick`. */
+import type { ClientId, Payload, RunSpec, ServerKind } from "./types.js";
+
+export type MetricId =
+  | "cpuPerMsg"
+  | "cpuPerMiB"
+  | "msgsPerSec"
+  | "mibPerSec"
+  | "p50"
+  | "p99"
+  | "kibPerConn"
+  | "totalRssMB";
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  readonly mode: RunSpec["mode"];
+  readonly payload: Payload;
+  readonly count: number;
+  readonly warmup: number;
+  readonly window: number;
+  readonly timeLimitMs: number;
+  readonly connections: number;
+  readonly openBatch: number;
+  readonly deflate: boolean;
+  readonly clients: readonly ClientId[];
+  readonly servers: readonly ServerKind[];
+  readonly rounds: number;
+  /** Metrics in the table, the first being the one the targets and the chart use. */
+  readonly metrics: readonly MetricId[];
+  /** Idle scenarios get a fresh server process per run, so the server's RSS per connection means something. */
+  readonly freshServer: boolean;
+}
+
+export const ALL_CLIENTS: readonly ClientId[] = ["raw", "kite", "kite-cb", "ws-bu", "ws", "undici"];
+const CLIENTS: readonly ClientId[] = ["raw", "kite", "ws-bu", "ws", "undici"];
+export const BASELINE: ClientId = "ws-bu";
+
+export const CLIENT_NAMES: Record<ClientId, string> = {
+  raw: "raw TCP floor",
+  kite: "kite-ws",
+  "kite-cb": "kite-ws (callback)",
+  "ws-bu": "ws + bufferutil",
+  ws: "ws (no addons)",
+  undici: "undici",
+};
+
+export const SERVER_NAMES: Record<ServerKind, string> = {
+  ws: "ws server",
+  kite: "kite server",
+  batch: "minimal batching echo",
+};
+
+export const METRIC_UNITS: Record<MetricId, { label: string; unit: string; lowerIsBetter: boolean }> = {
+  cpuPerMsg: { label: "client CPU per message", unit: "µs", lowerIsBetter: true },
+  cpuPerMiB: { label: "client CPU per MiB", unit: "ms", lowerIsBetter: true },
+  msgsPerSec: { label: "messages/s", unit: "", lowerIsBetter: false },
+  mibPerSec: { label: "MiB/s", unit: "", lowerIsBetter: false },
+  p50: { label: "round trip p50", unit: "µs", lowerIsBetter: true },
+  p99: { label: "round trip p99", unit: "µs", lowerIsBetter: true },
+  kibPerConn: { label: "client RSS per connection", unit: "KiB", lowerIsBetter: true },
+  totalRssMB: { label: "client process RSS in all", unit: "MB", lowerIsBetter: true },
+};
+
+export function scenarios(quick: boolean, rounds: number, batchServer: boolean): Scenario[] {
+  const servers: ServerKind[] = batchServer ? ["ws", "kite", "batch"] : ["ws", "kite"];
+  const scale = (full: number, short: number): number => (quick ? short : full);
+  // --quick keeps both servers where the server decides the result (small messages) and uses the ws
+  // server alone elsewhere, to stay under a minute.
+  const fewer: ServerKind[] = quick ? ["ws"] : servers;
+  const base = {
+    warmup: 0,
+    window: 1,
+    timeLimitMs: 8000,
+    connections: 0,
+    openBatch: 0,
+    deflate: false,
+    clients: CLIENTS,
+    servers,
+    rounds,
+    freshServer: false,
+  };
+  return [
+    {
+      ...base,
+      id: "text32",
+      title: "32 B text, pipelined (window 1,000)",
+      mode: "pipeline",
+      payload: { type: "text", size: 32, content: "ascii" },
+      count: scale(1_000_000, 200_000),
+      warmup: scale(20_000, 5_000),
+      window: 1000,
+      timeLimitMs: scale(1500, 300),
+      clients: ALL_CLIENTS,
+      metrics: ["cpuPerMsg", "msgsPerSec"],
+    },
+    {
+      ...base,
+      id: "latency",
+      title: "32 B text, round trip (one in flight)",
+      mode: "latency",
+      payload: { type: "text", size: 32, content: "ascii" },
+      count: scale(8_000, 1_000),
+      warmup: scale(500, 200),
+      timeLimitMs: scale(2000, 300),
+      servers: fewer,
+      metrics: ["p50", "p99", "cpuPerMsg"],
+    },
+    {
+      ...base,
+      id: "bin64k",
+      title: "64 KiB binary, pipelined (window 16)",
+      mode: "pipeline",
+      payload: { type: "binary", size: 64 * 1024, content: "random" },
+      count: scale(20_000, 4_000),
+      warmup: scale(300, 100),
+      window: 16,
+      timeLimitMs: scale(1500, 300),
+      servers: fewer,
+      metrics: ["cpuPerMiB", "mibPerSec"],
+    },
+    {
+      ...base,
+      id: "bin16m",
+      title: "16 MiB binary, pipelined (window 2)",
+      mode: "pipeline",
+      payload: { type: "binary", size: 16 * 1024 * 1024, content: "random" },
+      count: scale(48, 8),
+      warmup: scale(2, 1),
+      window: 2,
+      timeLimitMs: scale(2000, 400),
+      servers: fewer,
+      metrics: ["cpuPerMiB", "mibPerSec"],
+    },
+    {
+      ...base,
+      id: "deflate",
+      title: "permessage-deflate, 4 KiB JSON-like text, pipelined (window 100)",
+      mode: "pipeline",
+      payload: { type: "text", size: 4096, content: "json" },
+      count: scale(40_000, 4_000),
+      warmup: scale(1_000, 300),
+      window: 100,
+      timeLimitMs: scale(1500, 300),
+      deflate: true,
+      clients: ["kite", "ws-bu", "ws", "undici"],
+      servers: quick ? ["ws"] : ["ws", "kite"],
+      metrics: ["cpuPerMsg", "msgsPerSec"],
+    },
+    {
+      ...base,
+      id: "idle2k",
+      title: `${quick ? "500" : "2,000"} idle connections, opened at once`,
+      mode: "idle",
+      payload: { type: "binary", size: 0, content: "ascii" },
+      count: 0,
+      connections: scale(2_000, 500),
+      openBatch: scale(2_000, 500),
+      rounds: 1,
+      servers: fewer,
+      freshServer: true,
+      metrics: ["kibPerConn"],
+    },
+    {
+      ...base,
+      id: "idle10k",
+      title: `${quick ? "1,000" : "10,000"} idle connections in one process, opened 500 at a time`,
+      mode: "idle",
+      payload: { type: "binary", size: 0, content: "ascii" },
+      count: 0,
+      connections: scale(10_000, 1_000),
+      openBatch: 500,
+      rounds: 1,
+      servers: fewer,
+      freshServer: true,
+      metrics: ["totalRssMB", "kibPerConn"],
+    },
+  ];
+}

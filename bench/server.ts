@@ -1,0 +1,89 @@
+/**
+ * An echo server process for the bench: `node server.js <kind>` with kind `ws` (the `ws` package's
+ * WebSocketServer, plus a second one with permessage-deflate), `kite` (kite-ws's `serve()`), or
+ * `batch` (the minimal batching echo in lib/batch-echo.ts). It tells its parent its ports over IPC,
+ * answers `stats` requests (CPU time, RSS after a GC) and exits when the parent goes away.
+ */
+import type { AddressInfo, Server } from "node:net";
+import { WebSocketServer } from "ws";
+import { serve, type ServeOptions, type WebSocketRouting } from "../src/server/index.js";
+import * as kite from "../src/index.js";
+import { startBatchEcho } from "./lib/batch-echo.js";
+import type { ServerKind, ServerReady, ServerRequest, ServerStats } from "./lib/types.js";
+
+const HOST = "127.0.0.1";
+const MAX_PAYLOAD = 64 * 1024 * 1024;
+
+async function wsServer(deflate: boolean): Promise<number> {
+  const server = new WebSocketServer({ host: HOST, port: 0, backlog: 4096, perMessageDeflate: deflate, maxPayload: MAX_PAYLOAD });
+  server.on("connection", (socket) => {
+    socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+    socket.on("error", () => socket.terminate());
+  });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * A second kite server with permessage-deflate, once kite-ws has it: `serve({ extensions: (e) =>
+ * e.install(WebSocketDeflateExtension) })`. Null (the scenario is then n/a) while it has not.
+ */
+async function kiteDeflateServer(echo: (routes: WebSocketRouting) => void): Promise<number | null> {
+  const extension = (kite as Record<string, unknown>)["WebSocketDeflateExtension"];
+  if (extension === undefined) return null;
+  const options = {
+    host: HOST,
+    port: 0,
+    onError: () => {},
+    extensions: (e: { install(extension: unknown): void }) => e.install(extension),
+  } as unknown as ServeOptions;
+  try {
+    return (await serve(options, echo)).port;
+  } catch (error) {
+    console.error("bench: the kite server could not start with permessage-deflate:", (error as Error).message);
+    return null;
+  }
+}
+
+async function start(kind: ServerKind): Promise<ServerReady["ports"]> {
+  switch (kind) {
+    case "ws":
+      return { plain: await wsServer(false), deflate: await wsServer(true) };
+    case "kite": {
+      const echo = (routes: WebSocketRouting): void => {
+        routes.webSocket("/", async (session) => {
+          for await (const frame of session.incoming) await session.send(frame);
+        });
+      };
+      const server = await serve({ host: HOST, port: 0, onError: () => {} }, echo);
+      return { plain: server.port, deflate: await kiteDeflateServer(echo) };
+    }
+    case "batch": {
+      const server: Server = await startBatchEcho(HOST, 0);
+      return { plain: (server.address() as AddressInfo).port, deflate: null };
+    }
+  }
+}
+
+function stats(gc: boolean): ServerStats {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (gc && collect) {
+    collect();
+    collect();
+  }
+  return { cpu: process.cpuUsage(), rss: process.memoryUsage.rss() };
+}
+
+const kind = process.argv[2] as ServerKind;
+process.on("disconnect", () => process.exit(0));
+process.on("message", (message: ServerRequest) => {
+  if (message.type === "stats") process.send!({ type: "stats", id: message.id, stats: stats(message.gc) });
+  else if (message.type === "exit") process.exit(0);
+});
+start(kind).then(
+  (ports) => process.send!({ type: "ready", kind, ports, pid: process.pid } satisfies ServerReady),
+  (error: unknown) => {
+    console.error(`bench server ${kind} failed to start:`, error);
+    process.exit(1);
+  },
+);
