@@ -55,3 +55,71 @@ import type { WebSocketSession } from "./session/websocket-session.js";
 export type DefaultClientWebSocketSession = DefaultWebSocketSession;
 /** Ktor's name for a client's raw session. */
 export type ClientWebSocketSession = WebSocketSession;
+
+// Engines beyond CIO. Platform has no node: import, so the browser build (./browser.ts) exports it too.
+export { Platform, PlatformEngine } from "./engine/platform/platform-engine.js";
+export { PlatformEngineConfig, type WebSocketConstructorLike } from "./engine/platform/platform-config.js";
+export { ENGINE_CAPABILITIES } from "./engine/engine.js";
+export { ProxyConnectError } from "./engine/cio/proxy.js";
+export type { CioProxyConfig } from "./engine/cio/cio-config.js";
+
+// `new HttpClient()` without an engine uses CIO when the package is loaded through this entry point.
+import { CIO as DefaultEngine } from "./engine/cio/cio-engine.js";
+import { setDefaultEngine } from "./engine/default-engine.js";
+setDefaultEngine(DefaultEngine);
+
+// The Reconnect plugin (issue 10).
+export { Reconnect, type ReconnectPlugin } from "./plugins/reconnect/reconnect.js";
+export {
+  ReconnectConfig,
+  type ReconnectSettings,
+  type QueueLimits,
+  type QueueOverflowPolicy,
+  type ShouldReconnect,
+} from "./plugins/reconnect/reconnect-config.js";
+export {
+  ReconnectingWebSocketSession,
+  type ReconnectState,
+  type ReconnectTarget,
+  type ReconnectTargetContext,
+  type ReconnectOptions,
+  type OnOpenHook,
+} from "./plugins/reconnect/reconnecting-session.js";
+export type {
+  ReconnectEvent,
+  ReconnectEventMap,
+  ReconnectEventType,
+  ReconnectListener,
+  ConnectingEvent,
+  OpenEvent,
+  ClosedEvent,
+  FailedEvent,
+  RetryEvent,
+  GaveUpEvent,
+  DroppedEvent,
+  EndedEvent,
+} from "./plugins/reconnect/events.js";
+export {
+  defaultShouldReconnect,
+  isTransientError,
+  retryAfterMillis,
+  RECONNECT_CLOSE_CODES,
+  type ReconnectCause,
+  type ReconnectContext,
+} from "./plugins/reconnect/policy.js";
+export { QueueOverflowError, ReconnectGaveUpError } from "./plugins/reconnect/errors.js";
+
+// Extensions (issue 5): the general mechanism and permessage-deflate (RFC 7692).
+export { WebSocketExtensionsConfig } from "./extensions/extensions-config.js";
+export type {
+  WebSocketExtensionFactory,
+  ClientExtension,
+  ServerExtension,
+  ExtensionCodec,
+  ExtensionParameter,
+  ExtensionRsvBits,
+  DecodeLimits,
+} from "./extensions/extension.js";
+export { WebSocketDeflateExtension } from "./extensions/permessage-deflate/deflate-extension.js";
+export { WebSocketDeflateConfig, type CompressCondition } from "./extensions/permessage-deflate/deflate-config.js";
+export { ZLIB_CONCURRENCY } from "./extensions/permessage-deflate/zlib-limiter.js";
