@@ -1,125 +1,16 @@
-// The public API of kite-ws. Optional parts live on subpaths.
-export { HttpClient } from "./client/http-client.js";
-export { HttpClientConfig } from "./client/http-client-config.js";
-export type { HttpClientPlugin } from "./client/plugin.js";
-export { HttpMethod } from "./client/http-method.js";
-export type { WebSocketTarget, WebSocketRequestOptions } from "./client/target.js";
+// The public API of kite-ws on Node.js: the shared API, plus the CIO engine (the default here) and
+// permessage-deflate, which need node:net, node:tls and node:zlib. Optional parts live on subpaths.
+export * from "./api.js";
 
 export { CIO, CioEngine } from "./engine/cio/cio-engine.js";
-export { CioEngineConfig, type CioTlsConfig } from "./engine/cio/cio-config.js";
-export type {
-  EngineCapability,
-  EngineConnection,
-  HttpClientEngine,
-  HttpClientEngineFactory,
-  WebSocketRequest,
-} from "./engine/engine.js";
-
-export { WebSockets, type WebSocketsPlugin } from "./plugins/websockets/websockets.js";
-export { WebSocketsConfig, WebSocketChannelsConfig } from "./plugins/websockets/websockets-config.js";
-
-export { WebSocketSession } from "./session/websocket-session.js";
-export { DefaultWebSocketSession } from "./session/default-session.js";
-export type { ChannelConfig, OverflowPolicy, ReceiveChannel, SendChannel } from "./session/channel.js";
-export type { NegotiatedExtension } from "./extensions/extension.js";
-
-export { Frame } from "./protocol/frame.js";
-export { FrameType } from "./protocol/frame-type.js";
-export { CloseReason } from "./protocol/close-reason.js";
-
-export type { WebSocketContentConverter } from "./serialization/converter.js";
-export { JsonConverter } from "./serialization/json-converter.js";
-export type { Duration } from "./util/duration.js";
-
-export {
-  WebSocketError,
-  WebSocketHandshakeError,
-  ProtocolViolationError,
-  FrameTooBigError,
-  ClosedReceiveChannelError,
-  ClosedSendChannelError,
-  PingTimeoutError,
-  ConnectionClosedError,
-  ConnectTimeoutError,
-  ChannelOverflowError,
-  EngineCapabilityError,
-  PluginNotInstalledError,
-  ConverterNotFoundError,
-  DeserializationError,
-  type HandshakeResponse,
-} from "./errors.js";
-
-import type { DefaultWebSocketSession } from "./session/default-session.js";
-import type { WebSocketSession } from "./session/websocket-session.js";
-/** Ktor's name for the session a client's `webSocket` block gets. */
-export type DefaultClientWebSocketSession = DefaultWebSocketSession;
-/** Ktor's name for a client's raw session. */
-export type ClientWebSocketSession = WebSocketSession;
-
-// Engines beyond CIO. Platform has no node: import, so the browser build (./browser.ts) exports it too.
-export { Platform, PlatformEngine } from "./engine/platform/platform-engine.js";
-export { PlatformEngineConfig, type WebSocketConstructorLike } from "./engine/platform/platform-config.js";
-export { ENGINE_CAPABILITIES } from "./engine/engine.js";
+export { CioEngineConfig, type CioTlsConfig, type CioProxyConfig } from "./engine/cio/cio-config.js";
 export { ProxyConnectError } from "./engine/cio/proxy.js";
-export type { CioProxyConfig } from "./engine/cio/cio-config.js";
+
+export { WebSocketDeflateExtension } from "./extensions/permessage-deflate/deflate-extension.js";
+export { WebSocketDeflateConfig, type CompressCondition } from "./extensions/permessage-deflate/deflate-config.js";
+export { ZLIB_CONCURRENCY } from "./extensions/permessage-deflate/zlib-limiter.js";
 
 // `new HttpClient()` without an engine uses CIO when the package is loaded through this entry point.
 import { CIO as DefaultEngine } from "./engine/cio/cio-engine.js";
 import { setDefaultEngine } from "./engine/default-engine.js";
 setDefaultEngine(DefaultEngine);
-
-// The Reconnect plugin (issue 10).
-export { Reconnect, type ReconnectPlugin } from "./plugins/reconnect/reconnect.js";
-export {
-  ReconnectConfig,
-  type ReconnectSettings,
-  type QueueLimits,
-  type QueueOverflowPolicy,
-  type ShouldReconnect,
-} from "./plugins/reconnect/reconnect-config.js";
-export {
-  ReconnectingWebSocketSession,
-  type ReconnectState,
-  type ReconnectTarget,
-  type ReconnectTargetContext,
-  type ReconnectOptions,
-  type OnOpenHook,
-} from "./plugins/reconnect/reconnecting-session.js";
-export type {
-  ReconnectEvent,
-  ReconnectEventMap,
-  ReconnectEventType,
-  ReconnectListener,
-  ConnectingEvent,
-  OpenEvent,
-  ClosedEvent,
-  FailedEvent,
-  RetryEvent,
-  GaveUpEvent,
-  DroppedEvent,
-  EndedEvent,
-} from "./plugins/reconnect/events.js";
-export {
-  defaultShouldReconnect,
-  isTransientError,
-  retryAfterMillis,
-  RECONNECT_CLOSE_CODES,
-  type ReconnectCause,
-  type ReconnectContext,
-} from "./plugins/reconnect/policy.js";
-export { QueueOverflowError, ReconnectGaveUpError } from "./plugins/reconnect/errors.js";
-
-// Extensions (issue 5): the general mechanism and permessage-deflate (RFC 7692).
-export { WebSocketExtensionsConfig } from "./extensions/extensions-config.js";
-export type {
-  WebSocketExtensionFactory,
-  ClientExtension,
-  ServerExtension,
-  ExtensionCodec,
-  ExtensionParameter,
-  ExtensionRsvBits,
-  DecodeLimits,
-} from "./extensions/extension.js";
-export { WebSocketDeflateExtension } from "./extensions/permessage-deflate/deflate-extension.js";
-export { WebSocketDeflateConfig, type CompressCondition } from "./extensions/permessage-deflate/deflate-config.js";
-export { ZLIB_CONCURRENCY } from "./extensions/permessage-deflate/zlib-limiter.js";
