@@ -67,6 +67,7 @@ export namespace Frame {
     }
     /** @internal The text, when the frame was made from a string or already decoded. */
     text: string | null;
+    private textBytes = -1;
 
     /** `new Frame.Text("hi")`, or `new Frame.Text(fin, data)` for a fragment. */
     constructor(text: string);
@@ -88,7 +89,9 @@ export namespace Frame {
     }
 
     protected override encodedLength(): number {
-      return utf8Length(this.text ?? "");
+      // Asked several times per send (limits, batching, serializing): count the UTF-8 bytes once.
+      if (this.textBytes < 0) this.textBytes = utf8Length(this.text ?? "");
+      return this.textBytes;
     }
   }
 
