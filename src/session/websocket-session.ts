@@ -1,5 +1,6 @@
 import { Channel, type ChannelConfig, type ReceiveChannel, type SendChannel } from "./channel.js";
 import type { FrameSink, FrameTransport } from "./transport.js";
+import { contentToFrame, deserializeFrame, requireConverter, serializeToFrame } from "../serialization/frame-conversion.js";
 import { Frame } from "../protocol/frame.js";
 import { CloseReason, truncateUtf8, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
 import { isControlOpcode } from "../protocol/frame-type.js";
@@ -9,8 +10,6 @@ import { backgroundTimer } from "../util/timers.js";
 import {
   ChannelOverflowError,
   ConnectionClosedError,
-  ConverterNotFoundError,
-  DeserializationError,
   FrameTooBigError,
   WebSocketError,
   type HandshakeResponse,
@@ -127,18 +126,14 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
 
   /** Sends text (a Text frame), bytes (a Binary frame) or a frame; waits while `outgoing` is full. */
   send(content: string | Uint8Array | Frame): Promise<void> {
-    const frame =
-      typeof content === "string" ? new Frame.Text(content) : content instanceof Frame ? content : new Frame.Binary(content);
-    return this.outbox.send(frame);
+    return this.outbox.send(contentToFrame(content));
   }
 
   /** Serializes `value` with the configured converter and sends it. */
   sendSerialized(value: unknown): Promise<void> {
-    const converter = this.converter;
-    if (converter === null) return Promise.reject(noConverter());
     let frame: Frame;
     try {
-      frame = converter.serialize(value);
+      frame = serializeToFrame(this.converter, value);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -150,17 +145,8 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
    * parse rejects with `DeserializationError` (carrying the frame); the session stays usable.
    */
   async receiveDeserialized<T = unknown>(): Promise<T> {
-    const converter = this.converter;
-    if (converter === null) throw noConverter();
-    const frame = await this.inbox.receive();
-    if (!(frame instanceof Frame.Text || frame instanceof Frame.Binary) || !converter.isApplicable(frame)) {
-      throw new DeserializationError(`The converter cannot read a ${frame.constructor.name} frame`, frame);
-    }
-    try {
-      return converter.deserialize(frame) as T;
-    } catch (error) {
-      throw new DeserializationError(`Frame could not be deserialized: ${(error as Error).message}`, frame, { cause: error });
-    }
+    const converter = requireConverter(this.converter);
+    return deserializeFrame<T>(converter, await this.inbox.receive());
   }
 
   /** Resolves when every frame queued so far has been handed to the operating system. */
@@ -448,6 +434,3 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   }
 }
 
-function noConverter(): ConverterNotFoundError {
-  return new ConverterNotFoundError("No contentConverter is configured: set it in install(WebSockets, (ws) => { ws.contentConverter = new JsonConverter() })");
-}

@@ -2,6 +2,7 @@ import { Channel, type ChannelConfig, type ReceiveChannel, type SendChannel } fr
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import type { WebSocketRequestOptions, WebSocketTarget } from "../../client/target.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
+import { contentToFrame, deserializeFrame, requireConverter, serializeToFrame } from "../../serialization/frame-conversion.js";
 import { Frame } from "../../protocol/frame.js";
 import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, isSendableCloseCode, truncateUtf8 } from "../../protocol/close-reason.js";
 import { isControlOpcode } from "../../protocol/frame-type.js";
@@ -10,8 +11,6 @@ import {
   ClosedReceiveChannelError,
   ConnectionClosedError,
   ConnectTimeoutError,
-  ConverterNotFoundError,
-  DeserializationError,
   FrameTooBigError,
   WebSocketError,
 } from "../../errors.js";
@@ -245,17 +244,14 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
 
   /** Sends text (a Text frame), bytes (a Binary frame) or a frame, through the replay queue. */
   send(content: string | Uint8Array | Frame): Promise<void> {
-    const frame = typeof content === "string" ? new Frame.Text(content) : content instanceof Frame ? content : new Frame.Binary(content);
-    return this.queue.send(frame);
+    return this.queue.send(contentToFrame(content));
   }
 
   /** Serializes `value` with the WebSockets plugin's converter and sends it. */
   sendSerialized(value: unknown): Promise<void> {
-    const converter = this.converter;
-    if (converter === null) return Promise.reject(noConverter());
     let frame: Frame;
     try {
-      frame = converter.serialize(value);
+      frame = serializeToFrame(this.converter, value);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -264,17 +260,8 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
 
   /** Receives the next message and deserializes it; `DeserializationError` leaves the session usable. */
   async receiveDeserialized<T = unknown>(): Promise<T> {
-    const converter = this.converter;
-    if (converter === null) throw noConverter();
-    const frame = await this.inbox.receive();
-    if (!(frame instanceof Frame.Text || frame instanceof Frame.Binary) || !converter.isApplicable(frame)) {
-      throw new DeserializationError(`The converter cannot read a ${frame.constructor.name} frame`, frame);
-    }
-    try {
-      return converter.deserialize(frame) as T;
-    } catch (error) {
-      throw new DeserializationError(`Frame could not be deserialized: ${(error as Error).message}`, frame, { cause: error });
-    }
+    const converter = requireConverter(this.converter);
+    return deserializeFrame<T>(converter, await this.inbox.receive());
   }
 
   /**
@@ -856,9 +843,6 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new WebSocketError(String(error));
 }
 
-function noConverter(): ConverterNotFoundError {
-  return new ConverterNotFoundError("No contentConverter is configured: set it in install(WebSockets, (ws) => { ws.contentConverter = new JsonConverter() })");
-}
 
 interface OnlineEventSource {
   addEventListener(type: "online", listener: () => void): void;
