@@ -3,6 +3,7 @@ import { randomFillSync } from "node:crypto";
 import { CONTINUATION_OPCODE, isControlOpcode } from "./frame-type.js";
 import { Frame } from "./frame.js";
 import { mask } from "./masking.js";
+import { ARENA_MIN_PAYLOAD, maskReservedPayload, reserveFrame } from "./mask-arena.js";
 
 /** Server payloads at least this big are written as their own chunk instead of being copied. */
 const ZERO_COPY_THRESHOLD = 16 * 1024;
@@ -12,6 +13,11 @@ const KEY_POOL_BYTES = 8 * 1024;
 export interface FrameSerializerOptions {
   /** Clients mask every frame (true); servers never do (false). */
   readonly mask: boolean;
+  /**
+   * Builds large masked frames in the wasm arena (see mask-arena.ts). Whoever writes the chunks must
+   * then give back the count `serialize` returns with `returnArena` once they are written.
+   */
+  readonly arena?: boolean;
 }
 
 /**
@@ -21,23 +27,31 @@ export interface FrameSerializerOptions {
  */
 export class FrameSerializer {
   private readonly masking: boolean;
+  private readonly arena: boolean;
   /** True between the first and the final fragment of an outgoing message. */
   private continuing = false;
-  private readonly sizes: number[] = [];
 
   constructor(options: FrameSerializerOptions) {
     this.masking = options.mask;
+    this.arena = options.mask && options.arena === true;
   }
 
-  /** Appends the encoded form of `frames` to `out` as one or more chunks. */
-  serialize(frames: readonly Frame[], out: Uint8Array[]): void {
-    const sizes = this.sizes;
+  /**
+   * Appends the encoded form of `frames` to `out` as one or more chunks. Returns how many of them were
+   * built in the wasm arena (0 unless the `arena` option is on).
+   */
+  serialize(frames: readonly Frame[], out: Uint8Array[]): number {
     sizes.length = frames.length;
+    reserved.length = frames.length;
     let total = 0;
+    let lent = 0;
     for (let i = 0; i < frames.length; i++) {
       const size = frames[i].byteLength;
       sizes[i] = size;
-      total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);
+      const room = this.arena && size >= ARENA_MIN_PAYLOAD ? reserveFrame(headerLength(size, true), size) : null;
+      reserved[i] = room;
+      if (room !== null) lent++;
+      else total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);
     }
     const buffer = Buffer.allocUnsafe(total);
     let pos = 0;
@@ -45,6 +59,14 @@ export class FrameSerializer {
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i];
       const size = sizes[i];
+      const room = reserved[i];
+      if (room !== null) {
+        reserved[i] = null;
+        if (pos > start) out.push(buffer.subarray(start, pos));
+        out.push(this.buildInArena(room, frame, size));
+        start = pos;
+        continue;
+      }
       pos = this.writeHeader(buffer, pos, frame, size);
       if (this.inline(size)) {
         pos = this.writePayload(buffer, pos, frame, size);
@@ -54,6 +76,7 @@ export class FrameSerializer {
       }
     }
     if (pos > start) out.push(buffer.subarray(start, pos));
+    return lent;
   }
 
   /** Convenience for one frame: its whole encoding as a single buffer. */
@@ -61,6 +84,17 @@ export class FrameSerializer {
     const out: Uint8Array[] = [];
     this.serialize([frame], out);
     return out.length === 1 ? out[0] : Buffer.concat(out);
+  }
+
+  /** Builds a masked frame whole in its arena room: header, payload copied in once, masked in place. */
+  private buildInArena(room: Uint8Array, frame: Frame, size: number): Buffer {
+    const length = room.length - size;
+    const target = Buffer.from(room.buffer, room.byteOffset, room.length);
+    this.writeHeader(target, 0, frame, size);
+    if (frame instanceof Frame.Text && frame.bytes === null && frame.text !== null) target.write(frame.text, length, size, "utf8");
+    else target.set(frame.data, length);
+    maskReservedPayload(room, length);
+    return target;
   }
 
   private inline(size: number): boolean {
@@ -116,6 +150,12 @@ export class FrameSerializer {
     return pos + size;
   }
 }
+
+// Scratch of the batch being serialized, shared by every serializer: serialize() runs to completion
+// without calling out, and an idle connection then holds no arrays.
+const sizes: number[] = [];
+/** Arena rooms by frame index (null: the frame goes in the batch buffer). */
+const reserved: (Uint8Array | null)[] = [];
 
 // One pool for the process: each key is used once, and idle connections hold no random bytes.
 let keyPool: Buffer = Buffer.alloc(0);

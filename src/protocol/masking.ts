@@ -83,8 +83,14 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: object };
 }
+/** The kernel's memory: one 64 KiB page, which only a separate instance (the send arena) grows. */
+export interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 interface KernelExports {
-  readonly m: { readonly buffer: ArrayBuffer };
+  readonly m: KernelMemory;
   readonly x: (p: number, end: number, key: number) => void;
 }
 
@@ -93,6 +99,14 @@ interface Kernel {
   /** A view of the whole wasm memory. */
   readonly memory: Uint8Array;
 }
+
+/** @internal One instance of the kernel: `run(p, end, key)` XORs memory[p..end) (p 16-aligned, whole 64-byte blocks). */
+export interface KernelInstance {
+  readonly run: KernelExports["x"];
+  readonly memory: KernelMemory;
+}
+
+let compiled: { readonly wasm: WasmApi; readonly module: object } | undefined;
 
 /**
  * Compiles the kernel synchronously (131 bytes, well under browsers' main-thread sync-compile limit), or
@@ -103,12 +117,20 @@ function loadKernel(): Kernel | undefined {
   if (typeof wasm !== "object" || wasm === null) return undefined;
   try {
     if (!wasm.validate(KERNEL)) return undefined;
-    const exports = new wasm.Instance(new wasm.Module(KERNEL), {}).exports as KernelExports;
-    // The memory never grows, so this view never detaches.
-    return { run: exports.x, memory: new Uint8Array(exports.m.buffer) };
+    compiled = { wasm, module: new wasm.Module(KERNEL) };
+    const instance = instantiateKernel()!;
+    // This instance's memory never grows, so this view never detaches.
+    return { run: instance.run, memory: new Uint8Array(instance.memory.buffer) };
   } catch {
     return undefined;
   }
+}
+
+/** @internal A new instance of the kernel with a memory of its own, or undefined without wasm SIMD. */
+export function instantiateKernel(): KernelInstance | undefined {
+  if (compiled === undefined) return undefined;
+  const exports = new compiled.wasm.Instance(compiled.module, {}).exports as KernelExports;
+  return { run: exports.x, memory: exports.m };
 }
 
 const kernel = loadKernel();

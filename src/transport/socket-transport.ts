@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import type { Frame } from "../protocol/frame.js";
 import { FrameParser, type RsvBits } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
+import { returnArena } from "../protocol/mask-arena.js";
 import type { FrameSink, FrameTransport } from "../session/transport.js";
 import { backgroundTimer } from "../util/timers.js";
 import { installNativeUtf8 } from "../protocol/utf8-node.js";
@@ -20,6 +21,16 @@ export interface SocketTransportOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Gives arena rooms back once the socket no longer needs their bytes: at once when the write went
+ * through within the call (nothing is left queued), else when everything queued so far is written
+ * or dropped (Node calls back for both).
+ */
+function giveBackWhenWritten(socket: Socket, lent: number): void {
+  if (socket.writableLength === 0) returnArena(lent);
+  else socket.write(EMPTY, () => returnArena(lent));
+}
 
 /**
  * @internal Frames over a `node:net` / `node:tls` socket: parses what arrives into frames for the
@@ -50,7 +61,7 @@ export class SocketTransport implements FrameTransport {
       maxFrameSize: options.maxFrameSize,
       allowedRsv: options.allowedRsv,
     });
-    this.serializer = new FrameSerializer({ mask: this.masking });
+    this.serializer = new FrameSerializer({ mask: this.masking, arena: true });
     if (options.head && options.head.length > 0) this.parser.push(options.head);
   }
 
@@ -83,12 +94,18 @@ export class SocketTransport implements FrameTransport {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return true;
     const chunks: Uint8Array[] = [];
-    this.serializer.serialize(frames, chunks);
-    if (chunks.length === 1) return socket.write(chunks[0]);
-    socket.cork();
-    for (const chunk of chunks) socket.write(chunk);
-    socket.uncork();
-    return !socket.writableNeedDrain;
+    const lent = this.serializer.serialize(frames, chunks);
+    let ok: boolean;
+    if (chunks.length === 1) {
+      ok = socket.write(chunks[0]);
+    } else {
+      socket.cork();
+      for (const chunk of chunks) socket.write(chunk);
+      socket.uncork();
+      ok = !socket.writableNeedDrain;
+    }
+    if (lent > 0) giveBackWhenWritten(socket, lent);
+    return ok;
   }
 
   pause(): void {
