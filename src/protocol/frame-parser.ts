@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { CONTINUATION_OPCODE, frameTypeOf, isControlOpcode, type FrameType } from "./frame-type.js";
 import { createFrame, type Frame } from "./frame.js";
-import { unmask } from "./masking.js";
+import { mask, unmask } from "./masking.js";
 import { FrameTooBigError, ProtocolViolationError } from "../errors.js";
 
 /** RSV bit masks as they sit in a frame's first byte. */
@@ -93,8 +93,7 @@ export class FrameParser {
     if (this.pendingLength < 0 && !this.readHeader()) return null;
     const length = this.pendingLength;
     if (this.buffered < length) return null;
-    const payload = this.take(length);
-    if (this.pendingMasked && length > 0) unmask(payload, 0, length, this.maskKey, 0);
+    const payload = this.take(length, this.pendingMasked ? this.maskKey : null);
     this.pendingLength = -1;
     return this.toFrame(this.pendingByte0, payload);
   }
@@ -198,13 +197,17 @@ export class FrameParser {
     return createFrame(type, fin, payload, (byte0 & RSV1) !== 0, (byte0 & RSV2) !== 0, (byte0 & RSV3) !== 0);
   }
 
-  /** Consumes `length` bytes: a view when they sit in one chunk, else one copy. */
-  private take(length: number): Uint8Array {
+  /**
+   * Consumes `length` bytes, unmasked with `key` when given: a view (unmasked in place) when they sit in
+   * one chunk, else one copy that unmasks as it copies.
+   */
+  private take(length: number, key: Uint8Array | null): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const first = this.chunks[0];
     if (first.length - this.offset >= length) {
       const view = first.subarray(this.offset, this.offset + length);
       this.skip(length);
+      if (key !== null) unmask(view, 0, length, key, 0);
       return view;
     }
     const out = Buffer.allocUnsafe(length);
@@ -216,7 +219,8 @@ export class FrameParser {
     while (filled < length) {
       const chunk = this.chunks[index];
       const n = Math.min(chunk.length - at, length - filled);
-      out.set(chunk.subarray(at, at + n), filled);
+      if (key === null) out.set(chunk.subarray(at, at + n), filled);
+      else mask(chunk, at, key, 0, out, filled, n, filled & 3);
       filled += n;
       at += n;
       if (at === chunk.length) {
