@@ -21,7 +21,7 @@ import { join, resolve } from "node:path";
 import { guardChildren, killAll, pinned, runClient, ServerProcess, setPinning, type ClientRun } from "./lib/processes.js";
 import { ALL_CLIENTS, CLIENT_NAMES, SERVER_NAMES, METRIC_UNITS, scenarios, type Scenario } from "./lib/scenarios.js";
 import { cell, figures, type Cell, type RunFigures } from "./lib/stats.js";
-import { writeReports, type Machine, type Report } from "./lib/report.js";
+import { updateReadme, writeReports, type Machine, type Report } from "./lib/report.js";
 import { profileClients } from "./lib/profile.js";
 import type { ClientId, RunSpec, ServerKind } from "./lib/types.js";
 
@@ -40,6 +40,8 @@ interface Options {
 
 const REPO = resolve(fileURLToPath(new URL("../../", import.meta.url)));
 
+const DEFAULT_OUT = join(REPO, "bench", "results");
+
 function parseOptions(argv: string[]): Options {
   const options: Options = {
     quick: false,
@@ -48,7 +50,7 @@ function parseOptions(argv: string[]): Options {
     clients: null,
     batchServer: false,
     profile: false,
-    out: join(REPO, "bench", "results"),
+    out: DEFAULT_OUT,
     write: true,
     pin: true,
     render: null,
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
   if (options.render !== null) {
     const report = JSON.parse(readFileSync(options.render, "utf8")) as Report;
     console.log(writeReports(report, options.write ? options.out : null));
+    if (options.write && !report.run.quick && updateReadme(report, join(REPO, "README.md"))) console.log("README.md: bench section updated");
     return;
   }
   guardChildren();
@@ -254,6 +257,9 @@ async function main(): Promise<void> {
     cells,
   };
   const markdown = writeReports(report, options.write ? options.out : null);
+  // Only a full run of every scenario speaks for the README.
+  const full = !options.quick && options.only === null && options.clients === null && options.out === DEFAULT_OUT;
+  if (options.write && full && updateReadme(report, join(REPO, "README.md"))) console.log("README.md: bench section updated");
   console.log(`\n${markdown}`);
   if (options.write) console.log(`\nwritten: ${join(options.out, "latest.json")}, latest.md, latest.svg (${report.run.seconds} s)`);
 }

@@ -1,5 +1,5 @@
 /** The bench's outputs: latest.json (everything), latest.md (tables) and latest.svg (a ratio chart). */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BASELINE, CLIENT_NAMES, METRIC_UNITS, SERVER_NAMES, type MetricId } from "./scenarios.js";
 import type { Cell } from "./stats.js";
@@ -213,18 +213,12 @@ export function markdown(report: Report): string {
       lines.push(`| ${row.scenario} | ${row.metric}, ${row.unit} | ${kinds.map((k) => num(row.values[k])).join(" | ")} | ${ratioText(row.ratio)} |`);
     }
   }
-  const list = targets(report);
-  if (list.length > 0) {
+  const table = targetsTable(report);
+  if (table.length > 0) {
     lines.push("");
     lines.push("#### Targets (issue 9): kite-ws / `ws` + bufferutil in this run");
     lines.push("");
-    lines.push("| target | figure | limit | |");
-    lines.push("|---|---:|---:|---|");
-    for (const t of list) {
-      const figure = t.unit === "MB" ? `${num(t.value)} MB` : ratioText(t.value) || "-";
-      const limit = t.unit === "MB" ? `< ${t.limit} MB` : `<= ${t.limit}x`;
-      lines.push(`| ${t.name} | ${figure} | ${limit} | ${t.met === null ? "n/a" : t.met ? "met" : "**missed**"} |`);
-    }
+    lines.push(...table);
   }
   const notes = report.cells.filter((c) => c.note && !c.note.startsWith("n/a"));
   const na = new Map<string, Set<string>>();
@@ -249,6 +243,44 @@ export function markdown(report: Report): string {
     lines.push(`- Spread over rounds above 15%: ${noisy.map((c) => `${CLIENT_NAMES[c.client]}/${c.server}/${c.scenario} ${(c.spread * 100).toFixed(0)}%`).join(", ")}.`);
   }
   return lines.join("\n");
+}
+
+/** The targets of issue 9 as Markdown table lines (none when the run measured none of them). */
+function targetsTable(report: Report): string[] {
+  const list = targets(report);
+  if (list.length === 0) return [];
+  const lines = ["| target | figure | limit | |", "|---|---:|---:|---|"];
+  for (const t of list) {
+    const figure = t.unit === "MB" ? `${num(t.value)} MB` : ratioText(t.value) || "-";
+    const limit = t.unit === "MB" ? `< ${t.limit} MB` : `<= ${t.limit}x`;
+    lines.push(`| ${t.name} | ${figure} | ${limit} | ${t.met === null ? "n/a" : t.met ? "met" : "**missed**"} |`);
+  }
+  return lines;
+}
+
+const README_START = "<!-- bench:start -->";
+const README_END = "<!-- bench:end -->";
+
+/**
+ * Rewrites the README's bench section (between its two markers) with the machine and the targets of
+ * a full run, so the README always shows the figures of the last full run next to its chart.
+ * Returns false when the README has no such section.
+ */
+export function updateReadme(report: Report, readmePath: string): boolean {
+  const text = readFileSync(readmePath, "utf8");
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return false;
+  const section = [
+    README_START,
+    `Last full run (${report.run.seconds} s, ${report.run.rounds} rounds): ${machineLine(report.machine)}. ` +
+      "Ratios are kite-ws / `ws` + bufferutil in the same run; lower is better.",
+    "",
+    ...targetsTable(report),
+    "",
+  ];
+  writeFileSync(readmePath, text.slice(0, start) + section.join("\n") + text.slice(end));
+  return true;
 }
 
 function order(client: ClientId): number {
