@@ -7,7 +7,9 @@ import type { HttpMethod } from "./http-method.js";
 export interface WebSocketRequestOptions {
   /** Must be GET (RFC 6455 §4.1); present for Ktor's shape. */
   method?: HttpMethod;
+  /** Host name or IP address to connect to; replaces the host of `url`. */
   host?: string;
+  /** TCP port, 1–65535; replaces the port of `url` (default: 80 for `ws:`, 443 for `wss:`). */
   port?: number;
   /** Path, with a query if any: "/echo?room=1". */
   path?: string;
@@ -36,6 +38,14 @@ const RESERVED_HEADERS = [
   "sec-websocket-extensions",
 ];
 
+/** The WebSocket scheme for each scheme a target may have. */
+const SCHEMES: ReadonlyMap<string, string> = new Map([
+  ["ws:", "ws:"],
+  ["http:", "ws:"],
+  ["wss:", "wss:"],
+  ["https:", "wss:"],
+]);
+
 /** Resolves a builder's target into a handshake request, failing with a `TypeError` on anything malformed. */
 export function resolveTarget(
   target: WebSocketTarget,
@@ -49,9 +59,11 @@ export function resolveTarget(
   } catch {
     throw new TypeError(`Invalid WebSocket URL: ${withoutCredentials(String(parts.url))}`);
   }
-  const scheme = { "ws:": "ws:", "http:": "ws:", "wss:": "wss:", "https:": "wss:" }[url.protocol];
+  const scheme = SCHEMES.get(url.protocol);
   if (scheme === undefined) throw new TypeError(`A WebSocket URL's scheme is ws, wss, http or https, not ${url.protocol.slice(0, -1)}`);
-  url = new URL(url.href.replace(/^[a-z]+:/i, options.secure ? "wss:" : scheme));
+  const wanted = options.secure ? "wss:" : scheme;
+  // Parsed again only to change the scheme: `url` is already a copy of the caller's.
+  if (url.protocol !== wanted) url = new URL(url.href.replace(/^[a-z]+:/i, wanted));
   if (parts.host !== undefined) url.hostname = parts.host;
   if (parts.port !== undefined) {
     if (!Number.isInteger(parts.port) || parts.port < 1 || parts.port > 65535) throw new TypeError(`Invalid port ${parts.port}`);
@@ -73,9 +85,15 @@ export function resolveTarget(
   for (const protocol of protocols) {
     if (!isValidSubprotocol(protocol)) throw new TypeError(`Invalid subprotocol ${JSON.stringify(protocol)}`);
   }
-  if (new Set(protocols).size !== protocols.length) throw new TypeError("Subprotocols must not repeat");
+  if (protocols.length > 1 && new Set(protocols).size !== protocols.length) throw new TypeError("Subprotocols must not repeat");
 
   const headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
+  if (parts.headers !== undefined) checkHeaders(headers);
+  return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize, extensions: options.extensions ?? [] };
+}
+
+/** Refuses the headers the handshake sets itself. */
+function checkHeaders(headers: Headers): void {
   for (const name of RESERVED_HEADERS) {
     if (headers.has(name)) {
       throw new TypeError(
@@ -83,7 +101,6 @@ export function resolveTarget(
       );
     }
   }
-  return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize, extensions: options.extensions ?? [] };
 }
 
 /** A URL's text for an error message, with its `user:password@` part masked: credentials are never repeated. */

@@ -36,6 +36,13 @@ export interface FrameParserOptions {
 
 const MAX_HEADER = 14;
 
+// Shared by every parser: each is filled and used within one synchronous call, so an idle
+// connection holds no typed arrays of its own.
+/** The masking key of the payload being taken, as bytes for `mask`. */
+const keyBytes = new Uint8Array(4);
+/** A header that straddles chunks, gathered in one piece. */
+const scratch = new Uint8Array(MAX_HEADER);
+
 /**
  * An incremental RFC 6455 frame parser. Push received chunks in, pull frames out; payloads are views
  * of the pushed chunks unless a frame straddles chunks. It checks framing only (§5): reserved opcodes,
@@ -58,8 +65,8 @@ export class FrameParser {
   private pendingLength = -1;
   private pendingByte0 = 0;
   private pendingMasked = false;
-  private readonly maskKey = new Uint8Array(4);
-  private readonly scratch = new Uint8Array(MAX_HEADER);
+  /** The pending frame's masking key, big-endian (its bytes in wire order). */
+  private pendingKey = 0;
   /** Type of the fragmented message in progress, or 0 when none is. */
   private fragmentType: FrameType | 0 = 0;
 
@@ -93,7 +100,7 @@ export class FrameParser {
     if (this.pendingLength < 0 && !this.readHeader()) return null;
     const length = this.pendingLength;
     if (this.buffered < length) return null;
-    const payload = this.take(length, this.pendingMasked ? this.maskKey : null);
+    const payload = this.take(length, this.pendingMasked ? keyOf(this.pendingKey) : null);
     this.pendingLength = -1;
     return this.toFrame(this.pendingByte0, payload);
   }
@@ -137,13 +144,7 @@ export class FrameParser {
     if (length > this.maxFrameSize) {
       throw new FrameTooBigError(`Frame of ${length} bytes exceeds maxFrameSize ${this.maxFrameSize}`, length, this.maxFrameSize);
     }
-    if (masked) {
-      const key = this.maskKey;
-      key[0] = bytes[cursor];
-      key[1] = bytes[cursor + 1];
-      key[2] = bytes[cursor + 2];
-      key[3] = bytes[cursor + 3];
-    }
+    if (masked) this.pendingKey = ((bytes[cursor] << 24) | (bytes[cursor + 1] << 16) | (bytes[cursor + 2] << 8) | bytes[cursor + 3]) >>> 0;
     this.skip(headerLength);
     this.pendingByte0 = byte0;
     this.pendingMasked = masked;
@@ -241,11 +242,11 @@ export class FrameParser {
     for (let i = 0; filled < length; i++) {
       const chunk = this.chunks[i];
       const n = Math.min(chunk.length - at, length - filled);
-      this.scratch.set(chunk.subarray(at, at + n), filled);
+      scratch.set(chunk.subarray(at, at + n), filled);
       filled += n;
       at = 0;
     }
-    return this.scratch;
+    return scratch;
   }
 
   private skip(length: number): void {
@@ -257,4 +258,13 @@ export class FrameParser {
     }
     this.offset = offset;
   }
+}
+
+/** The shared key array holding `key`'s bytes in wire order. */
+function keyOf(key: number): Uint8Array {
+  keyBytes[0] = key >>> 24;
+  keyBytes[1] = (key >>> 16) & 0xff;
+  keyBytes[2] = (key >>> 8) & 0xff;
+  keyBytes[3] = key & 0xff;
+  return keyBytes;
 }

@@ -4,11 +4,12 @@ import type { Duplex } from "node:stream";
 import { DefaultWebSocketSession } from "../session/default-session.js";
 import { SocketTransport } from "../transport/socket-transport.js";
 import { CloseReason } from "../protocol/close-reason.js";
+import { computeAccept } from "../protocol/handshake.js";
 import { collectRoutes, type DefaultWebSocketServerSession, type WebSocketRoute, type WebSocketRouting } from "./routing.js";
 import { createServerRequest, requestPath, type WebSocketServerRequest } from "./server-request.js";
 import { resolveServerOptions, type ResolvedServerOptions, type WebSocketServerOptions } from "./server-options.js";
 import {
-  acceptHeaders,
+  AcceptedResponse,
   acceptResponseHead,
   checkUpgradeRequest,
   refuse,
@@ -98,11 +99,19 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
+/** Removes `destroyOnError` once another error listener (the transport's) is there. */
+function dropErrorGuard(socket: Duplex): void {
+  if (socket.listenerCount("error") > 1) socket.off("error", destroyOnError);
+}
+
 class RouteHandler implements WebSocketRoutes {
   readonly sessions = new Set<DefaultWebSocketServerSession>();
   private readonly routes: ReadonlyMap<string, WebSocketRoute>;
   private readonly options: ResolvedServerOptions;
-  private readonly tasks = new Set<Promise<void>>();
+  /** Handlers still running (their sessions may have left `sessions` a moment before). */
+  private running = 0;
+  /** Resolves `close()`'s wait once `running` is 0. */
+  private whenIdle: (() => void) | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(routes: ReadonlyMap<string, WebSocketRoute>, options: ResolvedServerOptions) {
@@ -160,7 +169,7 @@ class RouteHandler implements WebSocketRoutes {
     for (const session of this.sessions) void session.close(reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = await Promise.race([
-      Promise.all(this.tasks).then(() => false),
+      this.idle().then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMillis, true))),
     ]);
     clearTimeout(timer);
@@ -199,10 +208,9 @@ class RouteHandler implements WebSocketRoutes {
       return;
     }
 
-    const headers = acceptHeaders(check.key, protocol, agreed.header);
     // The session has its own liveness check (ping/pong); an HTTP idle timeout must not cut it.
     socket.setTimeout(0);
-    socket.write(acceptResponseHead(headers));
+    socket.write(acceptResponseHead(computeAccept(check.key), protocol, agreed.header));
     const options = this.options;
     const sockets = new SocketTransport(socket, { role: "server", maxFrameSize: options.maxFrameSize, head, allowedRsv: agreed.rsv });
     // Without an agreed extension the session talks to the socket transport directly: nothing is added per frame.
@@ -211,7 +219,8 @@ class RouteHandler implements WebSocketRoutes {
       transport,
       protocol,
       extensions: agreed.negotiated,
-      response: { status: 101, statusText: "Switching Protocols", headers },
+      // Its headers are built only if read: an idle session keeps the key, not a Headers object.
+      response: new AcceptedResponse(check.key, protocol, agreed.header),
       converter: options.contentConverter,
       channels: options.channels,
       maxFrameSize: options.maxFrameSize,
@@ -219,8 +228,10 @@ class RouteHandler implements WebSocketRoutes {
       pingIntervalMillis: options.pingIntervalMillis,
       timeoutMillis: options.timeoutMillis,
     });
-    // destroyOnError stays: the transport attaches its own listeners a microtask later, and an error
-    // must find a listener in between (destroying on error is what the transport would do anyway).
+    // destroyOnError stays until the transport has attached its own listeners, a microtask later: an
+    // error must find a listener in between. After that it is dropped, so an idle session's socket
+    // holds one error listener, not an array of two.
+    queueMicrotask(() => dropErrorGuard(socket));
     this.run(route, session, info);
   }
 
@@ -255,10 +266,23 @@ class RouteHandler implements WebSocketRoutes {
 
   private run(route: WebSocketRoute, session: DefaultWebSocketSession, request: WebSocketServerRequest): void {
     this.sessions.add(session);
-    const task = runHandler(route.handler, session, request, this.options.onError).finally(() => {
-      this.sessions.delete(session);
-      this.tasks.delete(task);
-    });
-    this.tasks.add(task);
+    this.running++;
+    void runHandler(route.handler, session, request, this.options.onError, this.handlerDone);
+  }
+
+  /** Called once per session when its handler is done and the connection is gone; one function for all. */
+  private readonly handlerDone = (session: DefaultWebSocketSession): void => {
+    this.sessions.delete(session);
+    if (--this.running === 0 && this.whenIdle !== null) {
+      const resolve = this.whenIdle;
+      this.whenIdle = null;
+      resolve();
+    }
+  };
+
+  /** Resolves when no handler is running. */
+  private idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.whenIdle = resolve));
   }
 }

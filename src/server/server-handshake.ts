@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import { computeAccept, headerHasToken, isValidSubprotocol } from "../protocol/handshake.js";
 import { backgroundTimer } from "../util/timers.js";
+import type { HandshakeResponse } from "../errors.js";
 
 /** A valid opening handshake: the client's key and the subprotocols it offered, in its order. */
 export interface AcceptedUpgrade {
@@ -64,11 +65,54 @@ export function acceptHeaders(key: string, protocol: string | null, extensions: 
   return headers;
 }
 
-/** The 101 response's bytes. */
-export function acceptResponseHead(headers: Headers): string {
-  let head = "HTTP/1.1 101 Switching Protocols\r\n";
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
-  return head + "\r\n";
+/**
+ * The 101 response's bytes: the fields of `acceptHeaders` in `Headers` order (lower-case names,
+ * sorted), written directly. `accept` is `computeAccept(key)`.
+ */
+export function acceptResponseHead(accept: string, protocol: string | null, extensions: string | null = null): string {
+  let head = `HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n`;
+  if (extensions !== null) head += `sec-websocket-extensions: ${extensions}\r\n`;
+  if (protocol !== null) head += `sec-websocket-protocol: ${protocol}\r\n`;
+  return `${head}upgrade: websocket\r\n\r\n`;
+}
+
+/**
+ * The 101 response as a server session keeps it for its whole life: the key and what was agreed,
+ * with `headers` (those of `acceptHeaders`) built the first time they are read.
+ */
+export class AcceptedResponse implements HandshakeResponse {
+  private readonly key: string;
+  private readonly protocol: string | null;
+  private readonly extensions: string | null;
+  private built: Headers | null = null;
+
+  constructor(key: string, protocol: string | null, extensions: string | null) {
+    this.key = key;
+    this.protocol = protocol;
+    this.extensions = extensions;
+  }
+
+  get status(): number {
+    return 101;
+  }
+
+  get statusText(): string {
+    return "Switching Protocols";
+  }
+
+  get headers(): Headers {
+    return (this.built ??= acceptHeaders(this.key, this.protocol, this.extensions));
+  }
+
+  /** The same JSON as a plain `{ status, statusText, headers }` object. */
+  toJSON(): HandshakeResponse {
+    return { status: this.status, statusText: this.statusText, headers: this.headers };
+  }
+
+  /** Shown by `console.log` / `util.inspect` as a plain `{ status, statusText, headers }` object. */
+  [Symbol.for("nodejs.util.inspect.custom")](): HandshakeResponse {
+    return this.toJSON();
+  }
 }
 
 /**
@@ -111,12 +155,15 @@ export function refuse(status: number, message: string, headers: Readonly<Record
   return { ok: false, status, message, headers };
 }
 
+/** What most requests offer: one frozen array, not one per session. */
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
 /** The offered subprotocols, or null when one is not a token or appears twice. */
-function parseProtocols(value: string | undefined): string[] | null {
-  if (value === undefined) return [];
+function parseProtocols(value: string | undefined): readonly string[] | null {
+  if (value === undefined) return NO_PROTOCOLS;
   const names = value.split(",").map((name) => name.trim());
   // Node joins repeated header fields with ", "; an empty value offers nothing.
-  if (names.length === 1 && names[0] === "") return [];
+  if (names.length === 1 && names[0] === "") return NO_PROTOCOLS;
   if (names.some((name) => !isValidSubprotocol(name))) return null;
   if (new Set(names).size !== names.length) return null;
   return names;

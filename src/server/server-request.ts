@@ -25,21 +25,67 @@ export function createServerRequest(raw: IncomingMessage, protocols: readonly st
   const secure = (raw.socket as Partial<TLSSocket>).encrypted === true;
   const url = requestUrl(raw.url ?? "", raw.headers.host ?? "", secure ? "wss:" : "ws:");
   if (url === null) return null;
-  const headers = new Headers();
   const pairs = raw.rawHeaders;
-  try {
-    for (let i = 0; i + 1 < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
-  } catch {
-    return null;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    if (!isValidField(pairs[i], pairs[i + 1])) return null;
   }
-  return {
-    url,
-    headers,
-    remoteAddress: raw.socket.remoteAddress,
-    remotePort: raw.socket.remotePort,
-    protocols,
-    raw,
-  };
+  return new ServerRequest(url, raw, protocols);
+}
+
+/**
+ * The request view a session's handler (and the hooks) get. It lives as long as the session: `url`
+ * and `headers` are made from the raw request the first time they are read, so an idle session
+ * keeps a string instead of a `URL` and a `Headers` object.
+ */
+class ServerRequest implements WebSocketServerRequest {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly protocols: readonly string[];
+  readonly raw: IncomingMessage;
+  /** Text that parses as the URL (checked), parsed when `url` is first read. */
+  private readonly urlText: string;
+  private builtUrl: URL | null = null;
+  private builtHeaders: Headers | null = null;
+
+  constructor(urlText: string, raw: IncomingMessage, protocols: readonly string[]) {
+    this.urlText = urlText;
+    this.raw = raw;
+    this.protocols = protocols;
+    // Read now: a socket forgets its peer once it is closed.
+    this.remoteAddress = raw.socket.remoteAddress;
+    this.remotePort = raw.socket.remotePort;
+  }
+
+  get url(): URL {
+    return (this.builtUrl ??= new URL(this.urlText));
+  }
+
+  get headers(): Headers {
+    if (this.builtHeaders === null) {
+      const headers = new Headers();
+      const pairs = this.raw.rawHeaders;
+      for (let i = 0; i + 1 < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
+      this.builtHeaders = headers;
+    }
+    return this.builtHeaders;
+  }
+
+  /** Shown by `console.log` / `util.inspect` as a plain object with every field. */
+  [Symbol.for("nodejs.util.inspect.custom")](): object {
+    const { url, headers, remoteAddress, remotePort, protocols, raw } = this;
+    return { url, headers, remoteAddress, remotePort, protocols, raw };
+  }
+}
+
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Whether `Headers.append(name, value)` accepts the field: a token name, and a value of bytes (no
+ * code point above 0xFF) with no NUL, CR or LF once trimmed of HTTP whitespace.
+ */
+function isValidField(name: string, value: string): boolean {
+  return TOKEN.test(name) && !/[\0\r\n\u0100-\uffff]/.test(value.replace(HTTP_WHITESPACE, ""));
 }
 
 /** @internal The path of a request target in origin form (`/a?b`) or absolute form (`http://h/a?b`), or null. */
@@ -55,15 +101,20 @@ export function requestPath(target: string): string | null {
   }
 }
 
-function requestUrl(target: string, host: string, scheme: string): URL | null {
+/** Text that parses as the request's URL, or null when none can be made. */
+function requestUrl(target: string, host: string, scheme: string): string | null {
   if (host === "" || /[/?#@\s\\]/.test(host)) return null;
+  // Concatenated, not resolved: a target "//x" is a path, not another host. (The host, checked
+  // above, ends at the target's "/" just as it does alone.) Checked here, parsed only if read.
+  if (target.startsWith("/")) {
+    const text = `${scheme}//${host}${target}`;
+    return URL.canParse(text) ? text : null;
+  }
   try {
     const origin = new URL(`${scheme}//${host}`).origin;
-    // Concatenated, not resolved: a target "//x" is a path, not another host.
-    if (target.startsWith("/")) return new URL(origin + target);
     // Absolute form (RFC 7230 §5.3.2): keep its path and query, and our scheme and Host.
     const absolute = new URL(target);
-    return new URL(origin + absolute.pathname + absolute.search);
+    return new URL(origin + absolute.pathname + absolute.search).href;
   } catch {
     return null;
   }

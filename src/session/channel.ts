@@ -7,6 +7,11 @@ export type OverflowPolicy = "suspend" | "close";
 export interface ChannelConfig {
   /** Elements buffered before `onOverflow` applies; a positive integer or `Infinity`. */
   capacity: number;
+  /**
+   * What happens when it is full: `"suspend"` waits (a full `incoming` stops reading from the peer, a
+   * full `outgoing` makes `send` wait); `"close"` fails with `ChannelOverflowError` (a full `incoming`
+   * closes the session with 1008).
+   */
   onOverflow: OverflowPolicy;
 }
 
@@ -32,17 +37,25 @@ export interface SendChannel<T> {
   readonly isClosedForSend: boolean;
 }
 
-/** @internal Told when a channel's content changes, so its owner moves bytes without polling. */
+/**
+ * @internal Told when a channel's content changes, so its owner moves bytes without polling. Each call
+ * gets the channel's `owner`, so one observer object serves every channel of its kind (no closures
+ * per channel).
+ */
 export interface ChannelObserver<T> {
   /** An element was taken out (room appeared). */
-  onTaken?(value: T): void;
+  onTaken?(owner: unknown, value: T): void;
   /** An element was put in (something to take). */
-  onAdded?(): void;
+  onAdded?(owner: unknown): void;
+  /** Checks an element before it is accepted; throws to refuse it. */
+  validate?(owner: unknown, value: T): void;
 }
 
-interface Waiter<T> {
-  resolve(value: T): void;
+/** A waiting `receive()` (`iterator` false) or async iterator `next()` (true, given `IteratorResult`s). */
+interface Waiter {
+  resolve(value: unknown): void;
   reject(error: unknown): void;
+  iterator: boolean;
 }
 
 interface PendingSend<T> {
@@ -52,15 +65,19 @@ interface PendingSend<T> {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** The buffer of every channel that has buffered nothing yet; never written to. */
+const NO_ITEMS: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 /**
  * A bounded FIFO channel between a producer and a consumer. A waiting receiver is handed an element
  * directly; buffered elements are returned at once, with no timer or extra queue hop.
  */
 export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
-  private items: T[] = [];
+  /** Buffered elements from `head` on; `NO_ITEMS` until the first one (an idle channel allocates no array). */
+  private items: T[] = NO_ITEMS as T[];
   private head = 0;
-  private receivers: Waiter<T>[] | null = null;
+  /** Waiting receivers, oldest first: one waiter alone (the usual case), an array of several, or null. */
+  private receivers: Waiter | Waiter[] | null = null;
   private senders: PendingSend<T>[] | null = null;
   private closed = false;
   private closeCause: Error | undefined;
@@ -68,8 +85,8 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   readonly onOverflow: OverflowPolicy;
   /** @internal */
   observer: ChannelObserver<T> | null = null;
-  /** @internal Checks an element before it is accepted; throws to refuse it. */
-  validate: ((value: T) => void) | null = null;
+  /** @internal What `observer` is called with. */
+  owner: unknown = null;
 
   constructor(config: ChannelConfig = { capacity: Infinity, onOverflow: "suspend" }) {
     this.capacity = config.capacity;
@@ -100,7 +117,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   send(value: T): Promise<void> {
     if (this.closed) return Promise.reject(this.sendError());
     try {
-      this.validate?.(value);
+      this.observer?.validate?.(this.owner, value);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -117,7 +134,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
   trySend(value: T): boolean {
     if (this.closed) return false;
-    this.validate?.(value);
+    this.observer?.validate?.(this.owner, value);
     return this.offer(value);
   }
 
@@ -125,8 +142,8 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   push(value: T): void {
     if (this.closed) return;
     if (!this.handOff(value)) {
-      this.items.push(value);
-      this.observer?.onAdded?.();
+      this.buffer().push(value);
+      this.observer?.onAdded?.(this.owner);
     }
   }
 
@@ -134,9 +151,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     const value = this.tryReceive();
     if (value !== undefined) return Promise.resolve(value);
     if (this.closed) return Promise.reject(this.receiveError());
-    return new Promise<T>((resolve, reject) => {
-      (this.receivers ??= []).push({ resolve, reject });
-    });
+    return new Promise<T>((resolve, reject) => this.addReceiver({ resolve: resolve as (value: unknown) => void, reject, iterator: false }));
   }
 
   tryReceive(): T | undefined {
@@ -151,7 +166,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
       this.head = 0;
     }
     this.admitSender();
-    this.observer?.onTaken?.(value);
+    this.observer?.onTaken?.(this.owner, value);
     return value;
   }
 
@@ -169,7 +184,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   /** Closes and drops everything buffered or waiting to be sent. */
   cancel(cause?: Error): void {
     this.close(cause);
-    this.items = [];
+    this.items = NO_ITEMS as T[];
     this.head = 0;
     const senders = this.senders;
     this.senders = null;
@@ -183,39 +198,56 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: (): Promise<IteratorResult<T>> => {
-        const value = this.tryReceive();
-        if (value !== undefined) return Promise.resolve({ value, done: false });
-        if (this.closed) {
-          return this.closeCause
-            ? Promise.reject(this.receiveError())
-            : Promise.resolve({ value: undefined, done: true });
-        }
-        return new Promise<IteratorResult<T>>((resolve, reject) => {
-          (this.receivers ??= []).push({
-            resolve: (v) => resolve({ value: v, done: false }),
-            reject: (error) => (this.closeCause ? reject(error) : resolve({ value: undefined, done: true })),
-          });
-        });
-      },
-    };
+    return new ChannelIterator(this);
+  }
+
+  /** @internal The async iterator's `next()`. */
+  nextResult(): Promise<IteratorResult<T>> {
+    const value = this.tryReceive();
+    if (value !== undefined) return Promise.resolve({ value, done: false });
+    if (this.closed) {
+      return this.closeCause ? Promise.reject(this.receiveError()) : Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise<IteratorResult<T>>((resolve, reject) =>
+      this.addReceiver({ resolve: resolve as (value: unknown) => void, reject, iterator: true }),
+    );
   }
 
   private offer(value: T): boolean {
     if (this.handOff(value)) return true;
     if (this.size >= this.capacity) return false;
-    this.items.push(value);
-    this.observer?.onAdded?.();
+    this.buffer().push(value);
+    this.observer?.onAdded?.(this.owner);
     return true;
+  }
+
+  /** The buffer to push into, allocated on first use. */
+  private buffer(): T[] {
+    const items = this.items;
+    return items === NO_ITEMS ? (this.items = []) : items;
+  }
+
+  private addReceiver(waiter: Waiter): void {
+    const receivers = this.receivers;
+    if (receivers === null) this.receivers = waiter;
+    else if (Array.isArray(receivers)) receivers.push(waiter);
+    else this.receivers = [receivers, waiter];
   }
 
   /** Gives the element straight to a waiting receiver. */
   private handOff(value: T): boolean {
     const receivers = this.receivers;
-    if (receivers === null || receivers.length === 0) return false;
-    receivers.shift()!.resolve(value);
-    this.observer?.onTaken?.(value);
+    if (receivers === null) return false;
+    let waiter: Waiter;
+    if (Array.isArray(receivers)) {
+      waiter = receivers.shift()!;
+      if (receivers.length === 0) this.receivers = null;
+    } else {
+      waiter = receivers;
+      this.receivers = null;
+    }
+    waiter.resolve(waiter.iterator ? { value, done: false } : value);
+    this.observer?.onTaken?.(this.owner, value);
     return true;
   }
 
@@ -223,7 +255,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     const senders = this.senders;
     if (senders === null || senders.length === 0 || this.size >= this.capacity) return;
     const sender = senders.shift()!;
-    this.items.push(sender.value);
+    this.buffer().push(sender.value);
     sender.resolve();
     if (this.closed && senders.length === 0 && this.size === 0) this.failReceivers();
   }
@@ -231,8 +263,16 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   private failReceivers(): void {
     if (this.size > 0) return;
     const receivers = this.receivers;
+    if (receivers === null) return;
     this.receivers = null;
-    if (receivers) for (const r of receivers) r.reject(this.receiveError());
+    if (Array.isArray(receivers)) for (const waiter of receivers) this.failReceiver(waiter);
+    else this.failReceiver(receivers);
+  }
+
+  /** A waiting `receive()` rejects; a waiting iterator ends, or rejects when the close was abnormal. */
+  private failReceiver(waiter: Waiter): void {
+    if (waiter.iterator && !this.closeCause) waiter.resolve({ value: undefined, done: true });
+    else waiter.reject(this.receiveError());
   }
 
   private receiveError(): ClosedReceiveChannelError {
@@ -249,5 +289,18 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
       cause ? `Channel closed: ${cause.message}` : "Channel closed",
       cause ? { cause } : undefined,
     );
+  }
+}
+
+/** The async iterator of a channel: one small object, its `next` shared on the prototype. */
+class ChannelIterator<T> implements AsyncIterator<T> {
+  private readonly channel: Channel<T>;
+
+  constructor(channel: Channel<T>) {
+    this.channel = channel;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.channel.nextResult();
   }
 }

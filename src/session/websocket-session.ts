@@ -1,4 +1,4 @@
-import { Channel, type ChannelConfig, type ReceiveChannel, type SendChannel } from "./channel.js";
+import { Channel, type ChannelConfig, type ChannelObserver, type ReceiveChannel, type SendChannel } from "./channel.js";
 import type { FrameSink, FrameTransport } from "./transport.js";
 import { contentToFrame, deserializeFrame, requireConverter, serializeToFrame } from "../serialization/frame-conversion.js";
 import { Frame } from "../protocol/frame.js";
@@ -48,9 +48,15 @@ const schedule: (callback: () => void) => void =
  */
 export class WebSocketSession implements FrameSink, AsyncDisposable {
   /** Frames from the peer. Ends (or throws, after a failure) when the session closes. */
-  readonly incoming: ReceiveChannel<Frame>;
+  get incoming(): ReceiveChannel<Frame> {
+    return this.inbox;
+  }
+
   /** Frames to the peer; `send` waits while it is full. */
-  readonly outgoing: SendChannel<Frame>;
+  get outgoing(): SendChannel<Frame> {
+    return this.outbox;
+  }
+
   /** The subprotocol the server chose, or null. */
   readonly protocol: string | null;
   /** The handshake response (status 101 and its headers), or null where the engine cannot see it. */
@@ -59,8 +65,18 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   readonly extensions: readonly NegotiatedExtension[];
   /** The converter for `sendSerialized` / `receiveDeserialized`, or null. */
   readonly converter: WebSocketContentConverter | null;
-  /** Resolves with the reason the session closed: the close handshake's, or 1006 when there was none. */
-  readonly closeReason: Promise<CloseReason | null>;
+  /**
+   * Resolves with the reason the session closed: the close handshake's, or 1006 when there was none.
+   * The same promise on every read; made on the first (an idle session that nobody asks keeps none).
+   */
+  get closeReason(): Promise<CloseReason | null> {
+    if (this.closeReasonPromise === null) {
+      this.closeReasonPromise = this.closeReasonSettled
+        ? Promise.resolve(this.settledReason)
+        : new Promise((resolve) => (this.resolveCloseReason = resolve));
+    }
+    return this.closeReasonPromise;
+  }
 
   /** Close code and pong deadline, in milliseconds; read-write on a live session. */
   timeoutMillis: number;
@@ -79,13 +95,26 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   protected closeSent = false;
   protected closeReceived = false;
   private ended = false;
-  private settleCloseReason!: (reason: CloseReason | null) => void;
   private closeReasonSettled = false;
+  private closeReasonPromise: Promise<CloseReason | null> | null = null;
+  private resolveCloseReason: ((reason: CloseReason | null) => void) | null = null;
+  /** What `closeReason` resolves with, once settled. */
+  private settledReason: CloseReason | null = null;
   private closedWaiters: (() => void)[] | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
   /** The reason of the Close we sent, reported once the peer answers it. */
   private sentCloseReason: CloseReason | null = null;
 
+  private static readonly INBOX_OBSERVER: ChannelObserver<Frame> = {
+    onTaken: (owner, frame) => (owner as WebSocketSession).onIncomingTaken(frame),
+  };
+
+  private static readonly OUTBOX_OBSERVER: ChannelObserver<Frame> = {
+    onAdded: (owner) => (owner as WebSocketSession).scheduleFlush(),
+    validate: (owner, frame) => (owner as WebSocketSession).checkOutgoing(frame),
+  };
+
+  /** @internal Sessions are made by engines (through the client's builders), the server and MockEngine. */
   constructor(init: SessionInit) {
     this.transport = init.transport;
     this.protocol = init.protocol ?? null;
@@ -97,13 +126,12 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.incomingCapacity = incoming.capacity;
     this.inbox = new Channel<Frame>(incoming);
     this.outbox = new Channel<Frame>(init.channels?.outgoing ?? DEFAULT_CHANNEL);
-    this.incoming = this.inbox;
-    this.outgoing = this.outbox;
-    this.inbox.observer = { onTaken: (frame) => this.onIncomingTaken(frame) };
-    this.outbox.observer = { onAdded: () => this.scheduleFlush() };
-    this.outbox.validate = (frame) => this.checkOutgoing(frame);
+    // Shared observers, told which session: no closures per session.
+    this.inbox.observer = WebSocketSession.INBOX_OBSERVER;
+    this.inbox.owner = this;
+    this.outbox.observer = WebSocketSession.OUTBOX_OBSERVER;
+    this.outbox.owner = this;
     if (init.maxFrameSize !== undefined) this.transport.maxFrameSize = init.maxFrameSize;
-    this.closeReason = new Promise((resolve) => (this.settleCloseReason = resolve));
     // Started once construction is complete: the transport may deliver frames that came with the
     // handshake response at once, and a subclass's fields (DefaultWebSocketSession's fragment state)
     // do not exist until its own constructor has run.
@@ -120,6 +148,10 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     return this.transport.maxFrameSize;
   }
 
+  /**
+   * Applies from the next frame on. Over the `ws` engine it may only be lowered (ws fixed its limit
+   * when it connected): raising it throws `EngineCapabilityError`.
+   */
   set maxFrameSize(bytes: number) {
     this.transport.maxFrameSize = bytes;
   }
@@ -181,6 +213,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.fail(error, CloseReason.Codes.GOING_AWAY);
   }
 
+  /** `await using session = ...`: `close()` (1000, with the close handshake) when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -339,6 +372,14 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   protected whenClosed(): Promise<void> {
     if (this.ended) return Promise.resolve();
     return new Promise((resolve) => (this.closedWaiters ??= []).push(resolve));
+  }
+
+  /** Resolves `closeReason` if it was asked for, else keeps the reason for when it is. */
+  private settleCloseReason(reason: CloseReason | null): void {
+    this.settledReason = reason;
+    const resolve = this.resolveCloseReason;
+    this.resolveCloseReason = null;
+    resolve?.(reason);
   }
 
   private startCloseTimer(): void {

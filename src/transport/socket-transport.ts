@@ -22,6 +22,29 @@ export interface SocketTransportOptions {
 
 const EMPTY = new Uint8Array(0);
 
+const TRANSPORT = Symbol("kite-ws transport");
+type OwnedSocket = Socket & { [TRANSPORT]: SocketTransport };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[TRANSPORT].onData(chunk);
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  this[TRANSPORT].sink?.onDrain();
+}
+
+function onSocketError(this: OwnedSocket, error: Error): void {
+  this[TRANSPORT].error ??= error;
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  this[TRANSPORT].onSocketClose();
+}
+
+function onSocketEnd(this: OwnedSocket): void {
+  this[TRANSPORT].onPeerEnd();
+}
+
 /**
  * Gives arena rooms back once the socket no longer needs their bytes: at once when the write went
  * through within the call (nothing is left queued), else when everything queued so far is written
@@ -45,11 +68,13 @@ export class SocketTransport implements FrameTransport {
   private readonly parser: FrameParser;
   private readonly serializer: FrameSerializer;
   private readonly isServer: boolean;
-  private sink: FrameSink | null = null;
+  /** @internal */
+  sink: FrameSink | null = null;
   private paused = false;
   /** Set once nothing more may be delivered: a framing error, or the connection is ending. */
   private failed = false;
-  private error: Error | null = null;
+  /** @internal The socket's error, reported when it closes. */
+  error: Error | null = null;
   private endTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(socket: Socket, options: SocketTransportOptions) {
@@ -77,11 +102,13 @@ export class SocketTransport implements FrameTransport {
     this.sink = sink;
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => sink.onDrain());
-    socket.on("error", (error) => (this.error ??= error));
-    socket.on("close", () => this.onSocketClose());
-    socket.on("end", () => this.onPeerEnd());
+    // Shared listeners that find this transport on the socket: no closures per connection.
+    (socket as OwnedSocket)[TRANSPORT] = this;
+    socket.on("data", onSocketData);
+    socket.on("drain", onSocketDrain);
+    socket.on("error", onSocketError);
+    socket.on("close", onSocketClose);
+    socket.on("end", onSocketEnd);
     if (socket.destroyed) {
       queueMicrotask(() => this.onSocketClose());
       return;
@@ -144,7 +171,8 @@ export class SocketTransport implements FrameTransport {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal */
+  onData(chunk: Buffer): void {
     if (this.failed) return;
     this.parser.push(chunk);
     this.parse();
@@ -169,12 +197,14 @@ export class SocketTransport implements FrameTransport {
     }
   }
 
-  private onPeerEnd(): void {
+  /** @internal */
+  onPeerEnd(): void {
     // Node ends our side too (allowHalfOpen is off), so 'close' follows.
     if (!this.socket.writableEnded) this.socket.end();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onSocketClose(): void {
     if (this.endTimer !== null) clearTimeout(this.endTimer);
     this.endTimer = null;
     const sink = this.sink;

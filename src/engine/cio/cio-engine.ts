@@ -1,5 +1,5 @@
 import { connect as connectTcp, isIP, type Socket } from "node:net";
-import { connect as connectTls } from "node:tls";
+import { connectTls } from "./lazy-tls.js";
 import { Buffer } from "node:buffer";
 import type { EngineCapability, EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine.js";
 import { CioEngineConfig } from "./cio-config.js";
@@ -28,6 +28,7 @@ const CAPABILITIES: ReadonlySet<EngineCapability> = new Set([
 export class CioEngine implements HttpClientEngine {
   readonly name = "CIO";
   readonly capabilities = CAPABILITIES;
+  /** The settings it was made with (`config.engine((cio) => ...)`); read at each connect. */
   readonly config: CioEngineConfig;
 
   constructor(config: CioEngineConfig = new CioEngineConfig()) {
@@ -79,9 +80,8 @@ export class CioEngine implements HttpClientEngine {
       socket.destroy();
       throw this.timeoutError(url);
     }
-    // The handshake reads the time it has from the configuration: give it what is left of the deadline.
-    const config = Object.create(this.config, { connectTimeoutMillis: { value: remaining } }) as CioEngineConfig;
-    return openHandshake(socket, request, config);
+    // The handshake gets what is left of the deadline.
+    return openHandshake(socket, request, this.config, remaining);
   }
 
   /** Runs a connecting step that must finish by `deadline` and stop when `signal` aborts. */

@@ -9,7 +9,7 @@ import type { FrameTransport } from "../../session/transport.js";
 import type { ExtensionOffering } from "../../extensions/extension.js";
 import { acceptExtensionAnswer, extensionOfferHeader, type AgreedExtensions } from "../../extensions/client-negotiation.js";
 import { ExtensionTransport } from "../../extensions/extension-transport.js";
-import { ConnectTimeoutError, WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
+import { ConnectTimeoutError, WebSocketHandshakeError } from "../../errors.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
 const BODY_EXCERPT_BYTES = 4 * 1024;
@@ -19,8 +19,14 @@ const BODY_WAIT_MILLIS = 1_000;
  * Runs the client side of the opening handshake (RFC 6455 §4.1) on a socket that is connecting:
  * sends the upgrade request, reads the response head within limits, and checks it to the letter.
  * Resolves with a transport that owns the socket; on any failure the socket is destroyed.
+ * `timeoutMillis` bounds the whole handshake (default: the configuration's `connectTimeoutMillis`).
  */
-export function openHandshake(socket: Socket, request: WebSocketRequest & ExtensionOffering, config: CioEngineConfig): Promise<EngineConnection> {
+export function openHandshake(
+  socket: Socket,
+  request: WebSocketRequest & ExtensionOffering,
+  config: CioEngineConfig,
+  timeoutMillis: number = config.connectTimeoutMillis,
+): Promise<EngineConnection> {
   return new Promise((resolve, reject) => {
     const key = generateWebSocketKey();
     const extensions = request.extensions ?? [];
@@ -46,8 +52,8 @@ export function openHandshake(socket: Socket, request: WebSocketRequest & Extens
     const onAbort = (): void => fail(signal!.reason);
     const onClose = (): void => fail(new WebSocketHandshakeError("Connection closed before the handshake response was complete"));
     const timer = setTimeout(
-      () => fail(new ConnectTimeoutError(`Handshake with ${request.url.host} took longer than ${config.connectTimeoutMillis} ms`)),
-      config.connectTimeoutMillis,
+      () => fail(new ConnectTimeoutError(`Handshake with ${request.url.host} took longer than ${timeoutMillis} ms`)),
+      timeoutMillis,
     );
 
     const onData = (chunk: Buffer): void => {
@@ -60,7 +66,8 @@ export function openHandshake(socket: Socket, request: WebSocketRequest & Extens
       }
       if (parsed === null) return;
       const { head, rest } = parsed;
-      const response: HandshakeResponse = { status: head.status, statusText: head.statusText, headers: head.headers };
+      // Kept by the session for its whole life: the head's text, with Headers built only if read.
+      const response = head.toResponse();
       if (head.status !== 101) {
         cleanup();
         readBodyExcerpt(socket, head, rest).then((body) => {
@@ -73,7 +80,7 @@ export function openHandshake(socket: Socket, request: WebSocketRequest & Extens
       let agreed: AgreedExtensions;
       try {
         protocol = checkUpgradeResponse(head, key, request.protocols);
-        agreed = acceptExtensionAnswer(head.headers.get("sec-websocket-extensions"), extensions);
+        agreed = acceptExtensionAnswer(head.header("sec-websocket-extensions"), extensions);
       } catch (error) {
         fail(error instanceof WebSocketHandshakeError ? new WebSocketHandshakeError(error.message, response, "", { cause: error.cause }) : error);
         return;
@@ -94,10 +101,23 @@ export function openHandshake(socket: Socket, request: WebSocketRequest & Extens
   });
 }
 
-/** The upgrade request's bytes. */
+/**
+ * The upgrade request's bytes: its fields in `Headers` order (lower-case names, sorted). Without
+ * headers of the caller's the text is written directly, with no `Headers` object.
+ */
 function requestHead(request: WebSocketRequest, key: string, offer: string | null): string {
   const url = request.url;
-  const lines = [`${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1`];
+  const start = `${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1\r\n`;
+  if (isEmpty(request.headers)) {
+    let head = start;
+    if (url.username || url.password) head += `authorization: ${basicAuthorization(url)}\r\n`;
+    head += `connection: Upgrade\r\nhost: ${url.host}\r\n`;
+    if (offer !== null) head += `sec-websocket-extensions: ${offer}\r\n`;
+    head += `sec-websocket-key: ${key}\r\n`;
+    if (request.protocols.length > 0) head += `sec-websocket-protocol: ${request.protocols.join(", ")}\r\n`;
+    return `${head}sec-websocket-version: 13\r\nupgrade: websocket\r\n\r\n`;
+  }
+  const lines = [start.slice(0, -2)];
   const headers = new Headers(request.headers);
   if (!headers.has("host")) headers.set("host", url.host);
   headers.set("upgrade", "websocket");
@@ -106,12 +126,19 @@ function requestHead(request: WebSocketRequest, key: string, offer: string | nul
   headers.set("sec-websocket-version", "13");
   if (request.protocols.length > 0) headers.set("sec-websocket-protocol", request.protocols.join(", "));
   if (offer !== null) headers.set("sec-websocket-extensions", offer);
-  if ((url.username || url.password) && !headers.has("authorization")) {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.set("authorization", `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`);
-  }
+  if ((url.username || url.password) && !headers.has("authorization")) headers.set("authorization", basicAuthorization(url));
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   return lines.join("\r\n") + "\r\n\r\n";
+}
+
+function basicAuthorization(url: URL): string {
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
+}
+
+function isEmpty(headers: Headers): boolean {
+  for (const _ of headers.keys()) return false;
+  return true;
 }
 
 /**
@@ -119,18 +146,17 @@ function requestHead(request: WebSocketRequest, key: string, offer: string | nul
  * chosen subprotocol. The extensions of step 5 are checked by `acceptExtensionAnswer`.
  */
 export function checkUpgradeResponse(head: ResponseHead, key: string, offered: readonly string[]): string | null {
-  const headers = head.headers;
   if (head.version !== "1.1") throw new WebSocketHandshakeError(`Expected HTTP/1.1, got HTTP/${head.version}`);
-  if ((headers.get("upgrade") ?? "").trim().toLowerCase() !== "websocket") {
-    throw new WebSocketHandshakeError(`Upgrade header is ${JSON.stringify(headers.get("upgrade"))}, not "websocket"`);
+  if ((head.header("upgrade") ?? "").trim().toLowerCase() !== "websocket") {
+    throw new WebSocketHandshakeError(`Upgrade header is ${JSON.stringify(head.header("upgrade"))}, not "websocket"`);
   }
-  if (!headerHasToken(headers.get("connection"), "upgrade")) {
-    throw new WebSocketHandshakeError(`Connection header ${JSON.stringify(headers.get("connection"))} does not list "Upgrade"`);
+  if (!headerHasToken(head.header("connection"), "upgrade")) {
+    throw new WebSocketHandshakeError(`Connection header ${JSON.stringify(head.header("connection"))} does not list "Upgrade"`);
   }
-  const accept = headers.get("sec-websocket-accept");
+  const accept = head.header("sec-websocket-accept");
   if (accept === null) throw new WebSocketHandshakeError("Sec-WebSocket-Accept header is missing");
   if (accept.trim() !== computeAccept(key)) throw new WebSocketHandshakeError("Sec-WebSocket-Accept does not match the key sent");
-  const protocol = headers.get("sec-websocket-protocol");
+  const protocol = head.header("sec-websocket-protocol");
   if (protocol === null) return null;
   const chosen = protocol.trim();
   if (!offered.includes(chosen)) {
@@ -145,7 +171,7 @@ export function checkUpgradeResponse(head: ResponseHead, key: string, offered: r
 
 /** Reads at most 4 KiB of a refused handshake's body, waiting at most a second for it. */
 function readBodyExcerpt(socket: Socket, head: ResponseHead, first: Uint8Array): Promise<string> {
-  const declared = Number(head.headers.get("content-length") ?? NaN);
+  const declared = Number(head.header("content-length") ?? NaN);
   const wanted = Math.min(BODY_EXCERPT_BYTES, Number.isFinite(declared) ? declared : BODY_EXCERPT_BYTES);
   const parts: Uint8Array[] = [first];
   let size = first.length;

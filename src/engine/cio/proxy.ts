@@ -1,5 +1,5 @@
 import { connect as connectTcp, isIP, type Socket } from "node:net";
-import { connect as connectTls } from "node:tls";
+import { connectTls } from "./lazy-tls.js";
 import { Buffer } from "node:buffer";
 import { ResponseHeadParser, type ResponseHeadLimits } from "../../http/response-head.js";
 import { WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
@@ -145,7 +145,7 @@ export function openTunnel(proxy: URL, target: URL, options: TunnelOptions, onSo
       }
       if (parsed === null) return;
       const { head, rest } = parsed;
-      const response: HandshakeResponse = { status: head.status, statusText: head.statusText, headers: head.headers };
+      const response = head.toResponse();
       if (head.status === 407) {
         fail(
           new ProxyConnectError(
