@@ -33,6 +33,20 @@ export { CloseReason } from "./protocol/close-reason.js";
 
 export type { WebSocketContentConverter } from "./serialization/converter.js";
 export { JsonConverter } from "./serialization/json-converter.js";
+// Typed messages validated by any Standard Schema (zod, valibot, arktype, ...).
+export type {
+  StandardSchemaV1,
+  StandardSchemaV1Props,
+  StandardSchemaV1Result,
+  StandardSchemaV1SuccessResult,
+  StandardSchemaV1FailureResult,
+  StandardSchemaV1Issue,
+  StandardSchemaV1PathSegment,
+  StandardSchemaV1Types,
+  InferInput,
+  InferOutput,
+} from "./serialization/standard-schema.js";
+export type { MessagesOptions, InvalidMessageError } from "./serialization/frame-conversion.js";
 export type { Duration } from "./util/duration.js";
 
 export {
@@ -50,6 +64,7 @@ export {
   PluginNotInstalledError,
   ConverterNotFoundError,
   DeserializationError,
+  SchemaValidationError,
   type HandshakeResponse,
 } from "./errors.js";
 

@@ -1,3 +1,6 @@
+import type { Frame } from "./protocol/frame.js";
+import type { StandardSchemaV1Issue } from "./serialization/standard-schema.js";
+
 /**
  * Every error kite-ws raises on purpose is a `WebSocketError`, so users can `instanceof` one class to
  * catch ours and narrower classes to tell the cases apart.
@@ -44,6 +47,7 @@ export class WebSocketHandshakeError extends WebSocketError {
  * 1002 (protocol error) or 1007 (invalid UTF-8 / inconsistent data).
  */
 export class ProtocolViolationError extends WebSocketError {
+  /** The close code sent for it: 1002 for a framing or handshake violation, 1007 for bad data. */
   readonly closeCode: number;
   constructor(message: string, closeCode = 1002) {
     super(message);
@@ -53,6 +57,7 @@ export class ProtocolViolationError extends WebSocketError {
 
 /** A frame or a reassembled message is larger than `maxFrameSize` / `maxMessageSize` (close code 1009). */
 export class FrameTooBigError extends WebSocketError {
+  /** The close code sent for it: always 1009 (message too big). */
   readonly closeCode = 1009;
   /** The size that was seen (or announced by a frame header), in bytes. */
   readonly size: number;
@@ -105,9 +110,27 @@ export class ConverterNotFoundError extends WebSocketError {}
 /** A received frame could not be turned into a value by the converter; the session stays usable. */
 export class DeserializationError extends WebSocketError {
   /** The frame that did not parse. */
-  readonly frame: import("./protocol/frame.js").Frame;
-  constructor(message: string, frame: import("./protocol/frame.js").Frame, options?: { cause?: unknown }) {
+  readonly frame: Frame;
+  constructor(message: string, frame: Frame, options?: { cause?: unknown }) {
     super(message, options);
+    this.frame = frame;
+  }
+}
+
+/**
+ * A message did not match the schema given to `receiveDeserialized(schema)`, `messages(schema)` or
+ * `sendSerialized(value, schema)`; nothing is closed, and the session stays usable. It extends
+ * `WebSocketError`, not `DeserializationError`: the frame parsed, and an invalid value to send has no
+ * frame at all. When the schema's `validate` threw instead of answering, `cause` is what it threw.
+ */
+export class SchemaValidationError extends WebSocketError {
+  /** The problems the schema reported, as it reported them. */
+  readonly issues: readonly StandardSchemaV1Issue[];
+  /** The received frame that failed, or null for a value that `sendSerialized` refused to send. */
+  readonly frame: Frame | null;
+  constructor(message: string, issues: readonly StandardSchemaV1Issue[], frame: Frame | null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.issues = issues;
     this.frame = frame;
   }
 }

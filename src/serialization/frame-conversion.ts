@@ -1,6 +1,12 @@
 import { Frame } from "../protocol/frame.js";
-import { ConverterNotFoundError, DeserializationError } from "../errors.js";
+import { ConverterNotFoundError, DeserializationError, SchemaValidationError } from "../errors.js";
+import type { ReceiveChannel, SendChannel } from "../session/channel.js";
 import type { WebSocketContentConverter } from "./converter.js";
+import { requireSchema, validateWithSchema } from "./schema-validation.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
+
+// The serialization methods of both session classes (WebSocketSession and the reconnecting session)
+// are one-line calls into this file, so they behave alike.
 
 /** What `send` takes, as a frame: a string is Text, bytes are Binary, a frame stays as it is. */
 export function contentToFrame(content: string | Uint8Array | Frame): Frame {
@@ -12,7 +18,45 @@ export function serializeToFrame(converter: WebSocketContentConverter | null, va
   return requireConverter(converter).serialize(value);
 }
 
-/** The value a received frame carries, for `receiveDeserialized`; a frame that does not parse throws `DeserializationError`. */
+/**
+ * `sendSerialized`: checks `value` against `schema` when one is given (nothing is sent when it fails),
+ * then sends `value` itself, not the schema's output: the wire carries what the schema accepts, so
+ * the peer can check it with the same schema.
+ */
+export function sendMessage(
+  converter: WebSocketContentConverter | null,
+  outgoing: SendChannel<Frame>,
+  value: unknown,
+  schema: StandardSchemaV1 | undefined,
+): Promise<void> {
+  try {
+    if (schema !== undefined) {
+      requireConverter(converter); // before validating: a missing converter is the first thing to fix
+      requireSchema(schema);
+      const checked = validateWithSchema(schema, value, null);
+      // An asynchronous schema queues the message when it answers; a synchronous one, at once.
+      if (checked instanceof Promise) return checked.then(() => outgoing.send(serializeToFrame(converter, value)));
+    }
+    return outgoing.send(serializeToFrame(converter, value));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `receiveDeserialized`: the next frame's value, checked against `schema` when one is given. */
+export async function receiveMessage(
+  converter: WebSocketContentConverter | null,
+  incoming: ReceiveChannel<Frame>,
+  schema: StandardSchemaV1 | undefined,
+): Promise<unknown> {
+  const ready = requireConverter(converter);
+  if (schema === undefined) return deserializeFrame(ready, await incoming.receive());
+  requireSchema(schema);
+  const frame = await incoming.receive();
+  return (await validateWithSchema(schema, deserializeFrame(ready, frame), frame)).value;
+}
+
+/** The value a received frame carries; a frame that does not parse throws `DeserializationError`. */
 export function deserializeFrame<T>(converter: WebSocketContentConverter, frame: Frame): T {
   if (!(frame instanceof Frame.Text || frame instanceof Frame.Binary) || !converter.isApplicable(frame)) {
     throw new DeserializationError(`The converter cannot read a ${frame.constructor.name} frame`, frame);
@@ -32,4 +76,121 @@ export function requireConverter(converter: WebSocketContentConverter | null): W
     );
   }
   return converter;
+}
+
+/** A message `messages()` could not give: it did not deserialize, or it failed the schema. */
+export type InvalidMessageError = DeserializationError | SchemaValidationError;
+
+/** Options of `session.messages(schema, options)`. */
+export interface MessagesOptions {
+  /**
+   * Reports a message that did not deserialize or failed the schema; the iterator then skips it and
+   * goes on with the next. Without it, such a message makes `next()` reject with the error (ending a
+   * `for await`), and a new `messages()` goes on after it. Called synchronously; what it returns is
+   * ignored, and what it throws rejects `next()`.
+   */
+  readonly onInvalid?: (error: InvalidMessageError) => void;
+}
+
+/** `messages()`: an iterator over the session's `incoming`, giving values instead of frames. */
+export function messageIterator<T>(
+  converter: WebSocketContentConverter | null,
+  incoming: ReceiveChannel<Frame>,
+  schema: StandardSchemaV1 | null | undefined,
+  options: MessagesOptions | undefined,
+): AsyncIterableIterator<T> {
+  const ready = requireConverter(converter);
+  if (schema !== undefined && schema !== null) requireSchema(schema);
+  return new MessageIterator<T>(ready, incoming, schema ?? undefined, options?.onInvalid);
+}
+
+/** Returned by `decode` for a message that `onInvalid` reported: take the next one. */
+const SKIPPED = Symbol("skipped");
+
+/**
+ * Reads one frame per value, never ahead, so a new iterator (or `incoming` itself) goes on where this
+ * one stopped. A buffered frame that decodes synchronously costs what `incoming`'s own iterator does.
+ */
+class MessageIterator<T> implements AsyncIterableIterator<T> {
+  private readonly frames: AsyncIterator<Frame>;
+  /** The last `next()` that is still settling; a later call waits for it, so values keep their order. */
+  private pending: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly converter: WebSocketContentConverter,
+    private readonly incoming: ReceiveChannel<Frame>,
+    private readonly schema: StandardSchemaV1 | undefined,
+    private readonly onInvalid: ((error: InvalidMessageError) => void) | undefined,
+  ) {
+    this.frames = incoming[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    let step: IteratorResult<T> | Promise<IteratorResult<T>>;
+    if (this.pending !== null) {
+      step = this.pending.then(
+        () => this.pull(),
+        () => this.pull(),
+      );
+    } else {
+      try {
+        step = this.pull();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (!(step instanceof Promise)) return Promise.resolve(step);
+    }
+    const settling: Promise<IteratorResult<T>> = step.finally(() => {
+      if (this.pending === settling) this.pending = null;
+    });
+    this.pending = settling;
+    return settling;
+  }
+
+  /** The next result: directly when a buffered frame decodes synchronously, else a promise. */
+  private pull(): IteratorResult<T> | Promise<IteratorResult<T>> {
+    for (;;) {
+      const frame = this.incoming.tryReceive();
+      if (frame === undefined) {
+        // Nothing buffered: wait as `incoming`'s iterator does, which ends or throws as it does.
+        return this.frames.next().then((result) => {
+          if (result.done === true) return result as IteratorReturnResult<undefined>;
+          const decoded = this.decode(result.value);
+          return decoded === SKIPPED ? this.pull() : decoded;
+        });
+      }
+      const decoded = this.decode(frame);
+      if (decoded !== SKIPPED) return decoded;
+    }
+  }
+
+  private decode(frame: Frame): IteratorResult<T> | Promise<IteratorResult<T>> | typeof SKIPPED {
+    try {
+      const value = deserializeFrame<T>(this.converter, frame);
+      if (this.schema === undefined) return { value, done: false };
+      const checked = validateWithSchema(this.schema, value, frame);
+      if (!(checked instanceof Promise)) return { value: checked.value as T, done: false };
+      return checked.then(
+        (success) => ({ value: success.value as T, done: false }),
+        (error: unknown) => {
+          this.report(error);
+          return this.pull();
+        },
+      );
+    } catch (error) {
+      this.report(error);
+      return SKIPPED;
+    }
+  }
+
+  /** Hands an invalid message's error to `onInvalid`; rethrows it (or any other error) otherwise. */
+  private report(error: unknown): void {
+    const reportable = error instanceof DeserializationError || error instanceof SchemaValidationError;
+    if (!reportable || this.onInvalid === undefined) throw error;
+    this.onInvalid(error);
+  }
 }

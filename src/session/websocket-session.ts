@@ -1,6 +1,7 @@
 import { Channel, type ChannelConfig, type ChannelObserver, type ReceiveChannel, type SendChannel } from "./channel.js";
 import type { FrameSink, FrameTransport } from "./transport.js";
-import { contentToFrame, deserializeFrame, requireConverter, serializeToFrame } from "../serialization/frame-conversion.js";
+import { contentToFrame, messageIterator, receiveMessage, sendMessage, type MessagesOptions } from "../serialization/frame-conversion.js";
+import type { InferInput, InferOutput, StandardSchemaV1 } from "../serialization/standard-schema.js";
 import { Frame } from "../protocol/frame.js";
 import { CloseReason, truncateUtf8, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
 import { isControlOpcode } from "../protocol/frame-type.js";
@@ -162,23 +163,50 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   }
 
   /** Serializes `value` with the configured converter and sends it. */
-  sendSerialized(value: unknown): Promise<void> {
-    let frame: Frame;
-    try {
-      frame = serializeToFrame(this.converter, value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.outbox.send(frame);
+  sendSerialized(value: unknown): Promise<void>;
+  /**
+   * Checks `value` against `schema` (any Standard Schema: zod, valibot, arktype, ...), then serializes
+   * and sends it. The value is sent as given, not the schema's output (defaults and transforms are not
+   * applied, unknown keys are not stripped): the wire carries the schema's input, so the peer can check
+   * it with the same schema. An invalid value rejects with `SchemaValidationError` (`frame` null) and
+   * nothing is sent. With an asynchronous schema the message is queued once validation ends: await the
+   * call before the next send when the order matters.
+   */
+  sendSerialized<S extends StandardSchemaV1>(value: InferInput<S>, schema: S): Promise<void>;
+  sendSerialized(value: unknown, schema?: StandardSchemaV1): Promise<void> {
+    return sendMessage(this.converter, this.outbox, value, schema);
   }
 
   /**
    * Receives the next frame and deserializes it with the configured converter. A frame that does not
    * parse rejects with `DeserializationError` (carrying the frame); the session stays usable.
    */
-  async receiveDeserialized<T = unknown>(): Promise<T> {
-    const converter = requireConverter(this.converter);
-    return deserializeFrame<T>(converter, await this.inbox.receive());
+  receiveDeserialized<T = unknown>(): Promise<T>;
+  /**
+   * Receives the next frame, deserializes it and checks it against `schema` (any Standard Schema,
+   * synchronous or not), giving the schema's output. A message that fails rejects with
+   * `SchemaValidationError` (with the issues and the frame); the session stays usable.
+   */
+  receiveDeserialized<S extends StandardSchemaV1>(schema: S): Promise<InferOutput<S>>;
+  receiveDeserialized(schema?: StandardSchemaV1): Promise<unknown> {
+    return receiveMessage(this.converter, this.inbox, schema);
+  }
+
+  /**
+   * The messages of `incoming` as deserialized values, for `for await`. It ends when `incoming` ends
+   * and throws what `incoming` throws. A message that does not deserialize rejects `next()` with
+   * `DeserializationError`, unless `options.onInvalid` takes it and the iterator skips it.
+   */
+  messages<T = unknown>(schema?: null, options?: MessagesOptions): AsyncIterableIterator<T>;
+  /**
+   * The messages of `incoming`, deserialized and checked against `schema` (any Standard Schema), as
+   * the schema's output, for `for await`. It ends when `incoming` ends and throws what `incoming`
+   * throws. A message that fails rejects `next()` with `SchemaValidationError` (a new `messages()` goes
+   * on after it), unless `options.onInvalid` takes it and the iterator skips it.
+   */
+  messages<S extends StandardSchemaV1>(schema: S, options?: MessagesOptions): AsyncIterableIterator<InferOutput<S>>;
+  messages(schema?: StandardSchemaV1 | null, options?: MessagesOptions): AsyncIterableIterator<unknown> {
+    return messageIterator(this.converter, this.inbox, schema, options);
   }
 
   /** Resolves when every frame queued so far has been handed to the operating system. */

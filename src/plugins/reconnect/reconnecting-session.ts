@@ -2,7 +2,8 @@ import { Channel, type ChannelConfig, type ReceiveChannel, type SendChannel } fr
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import type { WebSocketRequestOptions, WebSocketTarget } from "../../client/target.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
-import { contentToFrame, deserializeFrame, requireConverter, serializeToFrame } from "../../serialization/frame-conversion.js";
+import { contentToFrame, messageIterator, receiveMessage, sendMessage, type MessagesOptions } from "../../serialization/frame-conversion.js";
+import type { InferInput, InferOutput, StandardSchemaV1 } from "../../serialization/standard-schema.js";
 import { Frame } from "../../protocol/frame.js";
 import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, isSendableCloseCode, truncateUtf8 } from "../../protocol/close-reason.js";
 import { isControlOpcode } from "../../protocol/frame-type.js";
@@ -59,16 +60,27 @@ export interface ReconnectOptions {
   readonly onOpen?: OnOpenHook | readonly OnOpenHook[];
   /** Aborting it closes the session with 1001 (queued messages are not sent) and stops retrying. */
   readonly signal?: AbortSignal;
+  /** Overrides {@link ReconnectConfig.minDelay}: the bound of the first retry's random wait. */
   readonly minDelay?: Duration;
+  /** Overrides {@link ReconnectConfig.maxDelay}: the largest wait between attempts. */
   readonly maxDelay?: Duration;
+  /** Overrides {@link ReconnectConfig.factor}: the backoff's growth per failed attempt. */
   readonly factor?: number;
+  /** Overrides {@link ReconnectConfig.maxAttempts}: failed attempts in a row before giving up. */
   readonly maxAttempts?: number;
+  /** Overrides {@link ReconnectConfig.connectTimeout}: time for one attempt, or null for the engine's alone. */
   readonly connectTimeout?: Duration | null;
+  /** Overrides {@link ReconnectConfig.minUptime}: how long a connection must last to count as a success. */
   readonly minUptime?: Duration;
+  /** Overrides {@link ReconnectConfig.maxRetryAfter}: the longest `Retry-After` honoured. */
   readonly maxRetryAfter?: Duration;
+  /** Overrides {@link ReconnectConfig.shouldReconnect}: which close reasons and errors are retried. */
   readonly shouldReconnect?: ShouldReconnect;
+  /** Overrides {@link ReconnectConfig.maxQueued}: bounds of the replay queue (a partial object changes what it names). */
   readonly maxQueued?: Partial<QueueLimits>;
+  /** Overrides {@link ReconnectConfig.onQueueOverflow}: what a full replay queue does. */
   readonly onQueueOverflow?: QueueOverflowPolicy;
+  /** Overrides {@link ReconnectConfig.random}: the jitter's source of numbers in [0, 1). */
   readonly random?: () => number;
 }
 
@@ -247,21 +259,41 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
     return this.queue.send(contentToFrame(content));
   }
 
-  /** Serializes `value` with the WebSockets plugin's converter and sends it. */
-  sendSerialized(value: unknown): Promise<void> {
-    let frame: Frame;
-    try {
-      frame = serializeToFrame(this.converter, value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.send(frame);
+  /** Serializes `value` with the WebSockets plugin's converter and sends it through the replay queue. */
+  sendSerialized(value: unknown): Promise<void>;
+  /**
+   * Checks `value` against `schema` (any Standard Schema), then serializes it and sends it through the
+   * replay queue, as `WebSocketSession.sendSerialized(value, schema)` does: the value goes out as given,
+   * not the schema's output, and an invalid one rejects with `SchemaValidationError` without being queued.
+   */
+  sendSerialized<S extends StandardSchemaV1>(value: InferInput<S>, schema: S): Promise<void>;
+  sendSerialized(value: unknown, schema?: StandardSchemaV1): Promise<void> {
+    return sendMessage(this.converter, this.queue, value, schema);
   }
 
   /** Receives the next message and deserializes it; `DeserializationError` leaves the session usable. */
-  async receiveDeserialized<T = unknown>(): Promise<T> {
-    const converter = requireConverter(this.converter);
-    return deserializeFrame<T>(converter, await this.inbox.receive());
+  receiveDeserialized<T = unknown>(): Promise<T>;
+  /**
+   * Receives the next message, deserializes it and checks it against `schema`, giving the schema's
+   * output; `SchemaValidationError` leaves the session usable.
+   */
+  receiveDeserialized<S extends StandardSchemaV1>(schema: S): Promise<InferOutput<S>>;
+  receiveDeserialized(schema?: StandardSchemaV1): Promise<unknown> {
+    return receiveMessage(this.converter, this.inbox, schema);
+  }
+
+  /**
+   * The messages of every connection as deserialized values, for `for await`, as
+   * `WebSocketSession.messages()`: it ends when the session ends and throws what `incoming` throws.
+   */
+  messages<T = unknown>(schema?: null, options?: MessagesOptions): AsyncIterableIterator<T>;
+  /**
+   * The messages of every connection, deserialized and checked against `schema`, as its output; see
+   * `WebSocketSession.messages(schema, options)` for invalid messages and `onInvalid`.
+   */
+  messages<S extends StandardSchemaV1>(schema: S, options?: MessagesOptions): AsyncIterableIterator<InferOutput<S>>;
+  messages(schema?: StandardSchemaV1 | null, options?: MessagesOptions): AsyncIterableIterator<unknown> {
+    return messageIterator(this.converter, this.inbox, schema, options);
   }
 
   /**
@@ -291,6 +323,7 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
     this.stop({ reason: new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, "Terminated"), drain: false, error: null, cut: true });
   }
 
+  /** `await using session = client.reconnectingSession(...)`: `close()` (1000) when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
