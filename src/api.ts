@@ -116,6 +116,10 @@ export {
 } from "./plugins/reconnect/policy.js";
 export { QueueOverflowError, ReconnectGaveUpError } from "./plugins/reconnect/errors.js";
 
+// The Logging plugin (issue 11).
+export { Logging, type LoggingPlugin } from "./plugins/logging/logging.js";
+export { LoggingConfig, type LogLevel, type Logger, type LoggingFilter, type SanitizePredicate } from "./plugins/logging/logging-config.js";
+
 // Extensions: the general mechanism (permessage-deflate, on node:zlib, is exported by index.ts only).
 export { WebSocketExtensionsConfig } from "./extensions/extensions-config.js";
 export type {

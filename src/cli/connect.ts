@@ -3,6 +3,7 @@ import { resolveTarget, type WebSocketRequestOptions } from "../client/target.js
 import { CIO } from "../engine/cio/cio-engine.js";
 import { WebSockets } from "../plugins/websockets/websockets.js";
 import { Reconnect } from "../plugins/reconnect/reconnect.js";
+import { Logging } from "../plugins/logging/logging.js";
 import type { ReconnectingWebSocketSession } from "../plugins/reconnect/reconnecting-session.js";
 import type { ClosedEvent } from "../plugins/reconnect/events.js";
 import { ReconnectGaveUpError } from "../plugins/reconnect/errors.js";
@@ -61,6 +62,12 @@ Options:
       --no-color                No colors (also when NO_COLOR is set or stdout
                                 is not a terminal)
   -q, --quiet                   No status lines on stderr, except for failures
+      --verbose                 Log the connection on stderr: the handshake
+                                (secret headers and query parameters shown as
+                                ***), every frame sent (>>) and received (<<)
+                                with its size and a short preview, pings with
+                                the round-trip time of their pongs, and the
+                                close. stdout is unchanged
   -h, --help                    Show this help
 
 Durations are milliseconds (20000) or a number with ms, s, m or h (20s, 1m).
@@ -90,6 +97,7 @@ Examples:
   kite connect ws://127.0.0.1:8080/feed --wait 30s </dev/null   (listen only)
   kite connect wss://example.com/feed -H "Authorization: Bearer $TOKEN" -s v1.feed --ping 20s --json
   kite connect --reconnect --ping 20s ws://127.0.0.1:8080/feed
+  kite connect --verbose --ping 5s ws://127.0.0.1:8080/echo 2>kite.log
 `;
 
 const OPTIONS = {
@@ -104,13 +112,14 @@ const OPTIONS = {
   json: { type: "boolean" },
   "no-color": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** `kite connect` settings, checked. */
 interface ConnectOptions {
   readonly target: WebSocketRequestOptions;
-  /** The URL as it will be requested, for messages. */
+  /** The URL as it will be requested, for messages, without its credentials (they would land in logs). */
   readonly href: string;
   readonly pingMillis: number | null;
   readonly connectTimeoutMillis: number | null;
@@ -119,6 +128,8 @@ interface ConnectOptions {
   readonly json: boolean;
   readonly noColor: boolean;
   readonly quiet: boolean;
+  /** Log the connection on stderr (`--verbose`). */
+  readonly verbose: boolean;
   /** Reconnect when the connection is lost (`--reconnect`). */
   readonly reconnect: boolean;
   /** `--max-attempts`, or null for no limit. */
@@ -136,7 +147,9 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
   let href: string;
   try {
     // The library's own check, run before connecting so a bad URL or header is a usage error (2).
-    href = resolveTarget(target, { maxFrameSize: 1 }).url.href;
+    const url = new URL(resolveTarget(target, { maxFrameSize: 1 }).url);
+    if (url.password !== "") url.password = "***";
+    href = url.href;
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message, "connect");
     throw error;
@@ -146,6 +159,7 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
   const reconnect = values.reconnect === true;
   const maxAttempts = values["max-attempts"] === undefined ? null : parseCount(values["max-attempts"], "--max-attempts", "connect");
   if (maxAttempts !== null && !reconnect) throw new UsageError("--max-attempts goes with --reconnect", "connect");
+  if (values.verbose === true && values.quiet === true) throw new UsageError("--verbose and --quiet cannot go together", "connect");
   return {
     target,
     href,
@@ -156,6 +170,7 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
     json: values.json === true,
     noColor: values["no-color"] === true,
     quiet: values.quiet === true,
+    verbose: values.verbose === true,
     reconnect,
     maxAttempts,
   };
@@ -176,19 +191,11 @@ export const connectCommand: Command = {
 };
 
 async function connect(options: ConnectOptions, io: CliIo): Promise<number> {
-  const client = new HttpClient(CIO, (config) => {
-    config.install(WebSockets, (ws) => {
-      ws.pingIntervalMillis = options.pingMillis;
-    });
-    if (options.connectTimeoutMillis !== null) {
-      const millis = options.connectTimeoutMillis;
-      config.engine((cio) => (cio.connectTimeoutMillis = millis));
-    }
-  });
   let onStop = (): void => {};
   let onForce = (): void => {};
   const interrupts = new Interrupts(io.signals, () => onStop(), () => onForce());
   const terminal = new LineConsole(io, { noColor: options.noColor, onInterrupt: () => interrupts.trigger() });
+  const client = createClient(options, terminal);
   try {
     // Until the session is open, Ctrl-C gives up connecting.
     const connecting = new AbortController();
@@ -215,23 +222,11 @@ async function connect(options: ConnectOptions, io: CliIo): Promise<number> {
 
 /** `kite connect --reconnect`: one reconnecting session for the whole run. */
 async function connectReconnecting(options: ConnectOptions, io: CliIo): Promise<number> {
-  const client = new HttpClient(CIO, (config) => {
-    config.install(WebSockets, (ws) => {
-      ws.pingIntervalMillis = options.pingMillis;
-    });
-    config.install(Reconnect, (r) => {
-      if (options.maxAttempts !== null) r.maxAttempts = options.maxAttempts;
-      if (options.connectTimeoutMillis !== null) r.connectTimeout = options.connectTimeoutMillis;
-    });
-    if (options.connectTimeoutMillis !== null) {
-      const millis = options.connectTimeoutMillis;
-      config.engine((cio) => (cio.connectTimeoutMillis = millis));
-    }
-  });
   let onStop = (): void => {};
   let onForce = (): void => {};
   const interrupts = new Interrupts(io.signals, () => onStop(), () => onForce());
   const terminal = new LineConsole(io, { noColor: options.noColor, onInterrupt: () => interrupts.trigger() });
+  const client = createClient(options, terminal);
   const session = client.reconnectingSession(options.target);
   try {
     return await converseReconnecting(session, terminal, options, (stop, force) => {
@@ -244,6 +239,35 @@ async function connectReconnecting(options: ConnectOptions, io: CliIo): Promise<
     terminal.close();
     client.close();
   }
+}
+
+/**
+ * The client for `kite connect`: WebSockets with the ping interval, Reconnect with `--reconnect`,
+ * and with `--verbose` the Logging plugin at the frames level, its lines on stderr above the prompt
+ * (stdout keeps the payloads only).
+ */
+function createClient(options: ConnectOptions, terminal: LineConsole): HttpClient {
+  return new HttpClient(CIO, (config) => {
+    config.install(WebSockets, (ws) => {
+      ws.pingIntervalMillis = options.pingMillis;
+    });
+    if (options.reconnect) {
+      config.install(Reconnect, (r) => {
+        if (options.maxAttempts !== null) r.maxAttempts = options.maxAttempts;
+        if (options.connectTimeoutMillis !== null) r.connectTimeout = options.connectTimeoutMillis;
+      });
+    }
+    if (options.verbose) {
+      config.install(Logging, (l) => {
+        l.level = "frames";
+        l.logger = (line) => terminal.status(terminal.err.dim(line));
+      });
+    }
+    if (options.connectTimeoutMillis !== null) {
+      const millis = options.connectTimeoutMillis;
+      config.engine((cio) => (cio.connectTimeoutMillis = millis));
+    }
+  });
 }
 
 /**

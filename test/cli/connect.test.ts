@@ -40,6 +40,19 @@ describe("kite connect", () => {
     }),
   );
 
+  it("never prints the password of a URL, connected or not", TEST, () =>
+    withPeer(startWsPeer(), async (peer) => {
+      const kite = spawnKite(["connect", `ws://alice:hunter2@127.0.0.1:${peer.port}/echo`]);
+      await kite.waitFor("stderr", /connected to ws:\/\/alice:\*\*\*@127\.0\.0\.1:\d+\/echo/);
+      kite.end();
+      assert.equal(await kite.exited(), 0);
+      const refused = spawnKite(["connect", `ws://alice:hunter2@127.0.0.1:${await unusedPort()}/`]);
+      assert.equal(await refused.exited(), 1);
+      assert.match(refused.stderr, /cannot connect to ws:\/\/alice:\*\*\*@/);
+      for (const output of [kite.stdout, kite.stderr, refused.stdout, refused.stderr]) assert.ok(!output.includes("hunter2"), output);
+    }),
+  );
+
   it("sends everything piped in before closing", TEST, () =>
     withPeer(startWsPeer(), async (peer) => {
       const received: string[] = [];

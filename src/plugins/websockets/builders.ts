@@ -5,6 +5,7 @@ import { WebSocketSession, type SessionInit } from "../../session/websocket-sess
 import { DefaultWebSocketSession } from "../../session/default-session.js";
 import { CloseReason } from "../../protocol/close-reason.js";
 import { EngineCapabilityError, WebSocketError } from "../../errors.js";
+import { connectWebSocket } from "../logging/connect.js";
 
 interface BuilderOptions {
   readonly raw: boolean;
@@ -21,7 +22,8 @@ export async function openWebSocketSession(client: HttpClient, target: WebSocket
   if (!isEmpty(request.headers) && !engine.capabilities.has("customHeaders")) {
     throw new EngineCapabilityError(engine.name, "customHeaders", engine.limitations?.customHeaders);
   }
-  const connection = await engine.connectWebSocket(request);
+  // The engine's connect, through the Logging plugin's transport when it is installed and on.
+  const connection = await connectWebSocket(client, request);
   const init: SessionInit = {
     transport: connection.transport,
     protocol: connection.protocol,
