@@ -131,3 +131,4 @@ export type {
   ExtensionRsvBits,
   DecodeLimits,
 } from "./extensions/extension.js";
+export type { RsvBits } from "./protocol/frame-parser.js";

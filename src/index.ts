@@ -1,9 +1,14 @@
-// The public API of kite-ws on Node.js: the shared API, plus the CIO engine (the default here) and
-// permessage-deflate, which need node:net, node:tls and node:zlib. Optional parts live on subpaths.
+/**
+ * The public API of kite-ws on Node.js: the shared API, plus the CIO engine (the default here) and
+ * permessage-deflate, which need node:net, node:tls and node:zlib. Optional parts live on subpaths.
+ *
+ * @module kite-ws
+ */
 export * from "./api.js";
 
 export { CIO, CioEngine } from "./engine/cio/cio-engine.js";
 export { CioEngineConfig, type CioTlsConfig, type CioProxyConfig } from "./engine/cio/cio-config.js";
+export type { ResponseHeadLimits } from "./http/response-head.js";
 export { ProxyConnectError } from "./engine/cio/proxy.js";
 
 export { WebSocketDeflateExtension } from "./extensions/permessage-deflate/deflate-extension.js";

@@ -43,9 +43,13 @@ export const ENGINE_CAPABILITIES: readonly EngineCapability[] = Object.freeze([
 export interface WebSocketRequest {
   /** `ws:` or `wss:` URL; credentials in it become Basic authorization. */
   readonly url: URL;
+  /** Always "GET": the target's method, checked and upper-cased. */
   readonly method: string;
+  /** The caller's extra headers, without the ones the handshake owns (`Upgrade`, `Sec-WebSocket-*`, ...). */
   readonly headers: Headers;
+  /** Subprotocols to offer in `Sec-WebSocket-Protocol`, in order of preference; checked, none repeated. */
   readonly protocols: readonly string[];
+  /** The target's signal: the engine aborts the connect when it fires (the client aborts the session after that). */
   readonly signal: AbortSignal | undefined;
   /** Largest frame to accept from the peer. */
   readonly maxFrameSize: number;
@@ -53,9 +57,13 @@ export interface WebSocketRequest {
 
 /** An open connection, handed by an engine to the session that will own it. */
 export interface EngineConnection {
+  /** Moves frames over the connection; the session drives it from here on. */
   readonly transport: FrameTransport;
+  /** The 101 response's status and headers, or null where the engine cannot see them (`handshakeResponse`). */
   readonly response: HandshakeResponse | null;
+  /** The subprotocol the server chose from the request's `protocols`, or null. */
   readonly protocol: string | null;
+  /** The extensions the server accepted, in the order they apply (empty without `extensions`). */
   readonly extensions: readonly NegotiatedExtension[];
 }
 
@@ -63,6 +71,7 @@ export interface EngineConnection {
 export interface HttpClientEngine {
   /** The name used in errors, e.g. "CIO". */
   readonly name: string;
+  /** What this engine can do; the WebSockets plugin refuses a configuration that needs anything else. */
   readonly capabilities: ReadonlySet<EngineCapability>;
   /**
    * What the engine does instead where it lacks a capability, or does only in part where it has one
@@ -77,7 +86,9 @@ export interface HttpClientEngine {
 
 /** Makes an engine from its configuration, as Ktor's `HttpClientEngineFactory` (`CIO`). */
 export interface HttpClientEngineFactory<Config> {
+  /** The name of the engines it makes, e.g. "CIO". */
   readonly name: string;
+  /** Makes an engine from a fresh configuration that `configure` (from `config.engine(...)`) may change first. */
   create(configure?: (config: Config) => void): HttpClientEngine;
 }
 

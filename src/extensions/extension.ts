@@ -74,7 +74,12 @@ export interface ServerExtension {
    * Picks one of the client's offers for this extension (given in the client's order of preference),
    * or returns null to decline them all; never throws for a bad offer, which is declined.
    */
-  answer(offers: readonly (readonly ExtensionParameter[])[]): { parameters: readonly ExtensionParameter[]; codec: ExtensionCodec } | null;
+  answer(offers: readonly (readonly ExtensionParameter[])[]): {
+    /** The parameters of the accepted offer as the server answers them in `Sec-WebSocket-Extensions`. */
+    parameters: readonly ExtensionParameter[];
+    /** The connection's codec for the accepted parameters. */
+    codec: ExtensionCodec;
+  } | null;
 }
 
 /**

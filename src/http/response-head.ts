@@ -14,6 +14,7 @@ export interface ResponseHead {
   toResponse(): HandshakeResponse;
 }
 
+/** Bounds on a handshake response's head (`cio.responseHead`): a server cannot make the client buffer more. */
 export interface ResponseHeadLimits {
   /** Largest head (status line and headers) accepted, in bytes. */
   readonly maxBytes: number;

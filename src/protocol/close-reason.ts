@@ -2,20 +2,31 @@ import { decodeUtf8, encodeUtf8, isValidUtf8, utf8Length } from "./utf8.js";
 import { ProtocolViolationError } from "../errors.js";
 
 const Codes = Object.freeze({
+  /** 1000: the purpose of the connection is fulfilled; what `close()` sends by default. */
   NORMAL: 1000,
+  /** 1001: an endpoint is going away (a server shutting down, a page navigated away). */
   GOING_AWAY: 1001,
+  /** 1002: the peer broke the protocol (`ProtocolViolationError`). */
   PROTOCOL_ERROR: 1002,
+  /** 1003: a kind of data the endpoint cannot accept (e.g. binary where only text is understood). */
   CANNOT_ACCEPT: 1003,
   /** Never sent: reported when a Close frame carried no status code. */
   NO_STATUS_RECEIVED: 1005,
   /** Never sent: reported when the connection ended without a close handshake. */
   CLOSED_ABNORMALLY: 1006,
+  /** 1007: a message's data does not match its type, e.g. a Text message that is not UTF-8. */
   NOT_CONSISTENT: 1007,
+  /** 1008: a message violated the endpoint's policy (the generic code when no other fits). */
   VIOLATED_POLICY: 1008,
+  /** 1009: a frame or message is too big to process (`FrameTooBigError`). */
   TOO_BIG: 1009,
+  /** 1010: sent by a client when the server did not agree to an extension it requires. */
   NO_EXTENSION: 1010,
+  /** 1011: an unexpected condition, e.g. a `webSocket` block or a server handler that threw. */
   INTERNAL_ERROR: 1011,
+  /** 1012: the server is restarting; reconnecting later makes sense. */
   SERVICE_RESTART: 1012,
+  /** 1013: the server is overloaded for now; reconnecting later makes sense. */
   TRY_AGAIN_LATER: 1013,
 } as const);
 
@@ -27,7 +38,9 @@ export class CloseReason {
   /** The codes of RFC 6455 §7.4.1 by name, as Ktor's `CloseReason.Codes`. */
   static readonly Codes = Codes;
 
+  /** The close code: one of `CloseReason.Codes`, 3000–4999 for applications, or whatever a peer sent. */
   readonly code: number;
+  /** The reason text; at most 123 UTF-8 bytes of it are sent, the rest is cut. */
   readonly message: string;
 
   constructor(code: number, message = "") {
@@ -44,6 +57,7 @@ export class CloseReason {
     return undefined;
   }
 
+  /** `CloseReason(NORMAL)`, `CloseReason(4000, "bye")`: the code's name when it has one, and the message if any. */
   toString(): string {
     return `CloseReason(${this.knownReason ?? this.code}${this.message ? `, ${JSON.stringify(this.message)}` : ""})`;
   }

@@ -1,9 +1,14 @@
 /** The kind of a frame, valued by its RFC 6455 opcode. Continuation frames take the type of their message. */
 export const FrameType = {
+  /** Opcode 0x1: UTF-8 text (`Frame.Text`). */
   TEXT: 0x1,
+  /** Opcode 0x2: arbitrary bytes (`Frame.Binary`). */
   BINARY: 0x2,
+  /** Opcode 0x8: starts or answers the close handshake (`Frame.Close`). */
   CLOSE: 0x8,
+  /** Opcode 0x9: asks the peer for a pong (`Frame.Ping`). */
   PING: 0x9,
+  /** Opcode 0xA: answers a ping, or serves as a heartbeat (`Frame.Pong`). */
   PONG: 0xa,
 } as const;
 

@@ -14,9 +14,11 @@ export abstract class Frame {
   readonly fin: boolean;
   /** The frame's type; a continuation frame has the type of the message it continues. */
   abstract readonly frameType: FrameType;
-  /** Extension bits (RFC 6455 §5.2); set only by a negotiated extension. */
+  /** The RSV1 bit (RFC 6455 §5.2), for negotiated extensions: permessage-deflate marks compressed messages with it. */
   readonly rsv1: boolean;
+  /** The RSV2 bit; only an extension that owns it may set it, else the peer fails the connection (1002). */
   readonly rsv2: boolean;
+  /** The RSV3 bit; only an extension that owns it may set it, else the peer fails the connection (1002). */
   readonly rsv3: boolean;
   /** @internal The payload as given, or null while a text frame holds only its string. */
   bytes: Uint8Array | null;
@@ -29,7 +31,10 @@ export abstract class Frame {
     this.rsv3 = rsv3;
   }
 
-  /** The payload. */
+  /**
+   * The payload bytes. On a received frame this is a view of the received bytes, not a copy: use
+   * `readBytes()` for a copy of your own.
+   */
   get data(): Uint8Array {
     return (this.bytes ??= this.encode());
   }
@@ -54,6 +59,7 @@ export abstract class Frame {
     return 0;
   }
 
+  /** For logs, as Ktor writes it: `Frame TEXT (fin=true, buffer len = 5)`; the payload itself is left out. */
   toString(): string {
     return `Frame ${frameTypeName(this.frameType)} (fin=${this.fin}, buffer len = ${this.byteLength})`;
   }

@@ -1,4 +1,8 @@
-// The public API of kite-ws/server: WebSocket routes on node:http / node:https, on the client's protocol core.
+/**
+ * The public API of kite-ws/server: WebSocket routes on node:http / node:https, on the client's protocol core.
+ *
+ * @module kite-ws/server
+ */
 export { serve, type WebSocketServer } from "./serve.js";
 export { webSocketRoutes, type WebSocketRoutes, type CloseRoutesOptions } from "./routes.js";
 export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler, DefaultWebSocketServerSession } from "./routing.js";

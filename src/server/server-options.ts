@@ -37,7 +37,12 @@ export interface WebSocketServerOptions {
   /** Largest reassembled message, in bytes (default: `maxFrameSize`). */
   readonly maxMessageSize?: number;
   /** Bounds of each session's channels (default: 64 frames each, "suspend"). */
-  readonly channels?: { readonly incoming?: ChannelConfig; readonly outgoing?: ChannelConfig };
+  readonly channels?: {
+    /** Bound of `incoming` (received frames not yet taken); a full one stops reading with "suspend". */
+    readonly incoming?: ChannelConfig;
+    /** Bound of `outgoing` (frames queued to send); a full one makes `send` wait with "suspend". */
+    readonly outgoing?: ChannelConfig;
+  };
   /** Serialization for `sendSerialized` / `receiveDeserialized`, e.g. `new JsonConverter()`. */
   readonly contentConverter?: WebSocketContentConverter | null;
   /** Allowed origins (default: any). */

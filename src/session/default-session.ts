@@ -26,6 +26,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
   private closeReply: Frame.Close | null = null;
   private replyTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** @internal Sessions are made by engines (through the client's builders), the server and MockEngine. */
   constructor(init: SessionInit) {
     super(init);
     this.maxMessageSize = init.maxMessageSize ?? init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -41,6 +42,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
     return this.messageLimit;
   }
 
+  /** Applies from the next message on; a message being reassembled is checked against the new limit. */
   set maxMessageSize(bytes: number) {
     this.messageLimit = bytes;
     this.transport.maxMessageSize = bytes;
@@ -51,6 +53,10 @@ export class DefaultWebSocketSession extends WebSocketSession {
     return this.pingInterval;
   }
 
+  /**
+   * Restarts the ping schedule; null stops it. Throws a `RangeError` unless a positive number or null,
+   * and `EngineCapabilityError` for a number where the engine cannot send pings (Platform).
+   */
   set pingIntervalMillis(millis: number | null) {
     if (millis !== null && (!Number.isFinite(millis) || millis <= 0)) {
       throw new RangeError(`pingIntervalMillis is a positive number of milliseconds or null, got ${millis}`);

@@ -1,4 +1,8 @@
-// kite-ws/testing: an engine that runs a scripted server in the same process, for unit tests.
+/**
+ * kite-ws/testing: an engine that runs a scripted server in the same process, for unit tests.
+ *
+ * @module kite-ws/testing
+ */
 export {
   MockEngine,
   type MockServerSession,

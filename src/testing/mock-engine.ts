@@ -41,6 +41,7 @@ export interface MockRequest {
 
 /** Accepts the upgrade (status 101), optionally choosing a subprotocol and adding response headers. */
 export interface MockAccept {
+  /** 101 or left out: what tells an accept apart from a `MockRefusal`. */
   readonly status?: 101;
   /**
    * The subprotocol to choose (`null` for none). Left out, the first of `MockEngineOptions.protocols`
@@ -56,7 +57,9 @@ export interface MockAccept {
 export interface MockRefusal {
   /** Any status other than 101, e.g. 401, 403, 404, 429. */
   readonly status: number;
+  /** The reason phrase (default empty): the error's `response.statusText`, and part of its message. */
   readonly statusText?: string;
+  /** Response headers, e.g. `Retry-After` or `WWW-Authenticate`: the error's `headers`. */
   readonly headers?: Headers | Readonly<Record<string, string>>;
   /** The response body; the error keeps its first 4 KiB. */
   readonly body?: string;
@@ -81,7 +84,12 @@ export interface MockServerSettings {
   /** The converter for the server's `sendSerialized` / `receiveDeserialized`. */
   readonly converter?: WebSocketContentConverter | null;
   /** The server session's channels (default: 64 frames each, `"suspend"`). */
-  readonly channels?: { readonly incoming?: ChannelConfig; readonly outgoing?: ChannelConfig };
+  readonly channels?: {
+    /** Bound of the server's `incoming`; a full one stops reading the client's frames with "suspend". */
+    readonly incoming?: ChannelConfig;
+    /** Bound of the server's `outgoing`; a full one makes the server's `send` wait with "suspend". */
+    readonly outgoing?: ChannelConfig;
+  };
 }
 
 /** Options of a `MockEngine`. */
@@ -116,6 +124,7 @@ export interface MockEngineOptions {
 export interface MockConnection {
   /** The server's end of the session; close it when done (or let the client close). */
   readonly server: MockServerSession;
+  /** The handshake request that opened it, as the server saw it. */
   readonly request: MockRequest;
 }
 

@@ -25,6 +25,7 @@ export type CioProxyConfig = string | URL | "env" | null;
 export class CioEngineConfig {
   /** Time for TCP, the proxy tunnel, TLS and the HTTP upgrade together (and every redirect), in milliseconds. */
   connectTimeoutMillis = 15_000;
+  /** TLS settings for `wss:` (and for an `https:` proxy): trusted CAs, verification, server name. */
   tls: CioTlsConfig = {};
   /** Limits on the handshake response's head (and on a proxy's answer to CONNECT). */
   responseHead: ResponseHeadLimits = { maxBytes: 16 * 1024, maxHeaders: 100 };

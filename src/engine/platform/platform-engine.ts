@@ -38,6 +38,7 @@ export class PlatformEngine implements HttpClientEngine {
   readonly name = "Platform";
   readonly capabilities: ReadonlySet<EngineCapability>;
   readonly limitations = LIMITATIONS;
+  /** The settings it was made with (`config.engine((platform) => ...)`). */
   readonly config: PlatformEngineConfig;
   private readonly webSocket: WebSocketConstructorLike | null;
   private readonly headers: boolean;

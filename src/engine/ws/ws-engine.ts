@@ -36,6 +36,7 @@ export class WsClientEngine implements HttpClientEngine {
   readonly name = "WsEngine";
   readonly capabilities: ReadonlySet<EngineCapability>;
   readonly limitations = LIMITATIONS;
+  /** The settings it was made with (`config.engine((ws) => ...)`); `preconfigured` is read at each connect. */
   readonly config: WsEngineConfig;
   private readonly create: WsWebSocketFactory | null;
 

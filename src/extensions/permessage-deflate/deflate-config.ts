@@ -29,6 +29,7 @@ export class WebSocketDeflateConfig {
     return this.level;
   }
 
+  /** Throws a `RangeError` unless `level` is a whole number from 0 to 9. */
   set compressionLevel(level: number) {
     if (!Number.isInteger(level) || level < 0 || level > 9) {
       throw new RangeError(`compressionLevel must be a whole number from 0 to 9, got ${String(level)}`);
@@ -45,6 +46,7 @@ export class WebSocketDeflateConfig {
     return this.clientNoContext;
   }
 
+  /** Throws a `TypeError` unless `value` is a boolean. */
   set clientNoContextTakeover(value: boolean) {
     this.clientNoContext = checkBoolean(value, "clientNoContextTakeover");
   }
@@ -57,6 +59,7 @@ export class WebSocketDeflateConfig {
     return this.serverNoContext;
   }
 
+  /** Throws a `TypeError` unless `value` is a boolean. */
   set serverNoContextTakeover(value: boolean) {
     this.serverNoContext = checkBoolean(value, "serverNoContextTakeover");
   }
@@ -71,6 +74,7 @@ export class WebSocketDeflateConfig {
     return this.clientBits;
   }
 
+  /** Throws a `RangeError` unless `bits` is null or a whole number from 8 to 15. */
   set clientMaxWindowBits(bits: number | null) {
     this.clientBits = checkWindowBits(bits, "clientMaxWindowBits");
   }
@@ -84,6 +88,7 @@ export class WebSocketDeflateConfig {
     return this.serverBits;
   }
 
+  /** Throws a `RangeError` unless `bits` is null or a whole number from 8 to 15. */
   set serverMaxWindowBits(bits: number | null) {
     this.serverBits = checkWindowBits(bits, "serverMaxWindowBits");
   }

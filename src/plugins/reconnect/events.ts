@@ -5,6 +5,7 @@ import type { ReconnectCause } from "./policy.js";
 
 /** An attempt to connect starts (the target function, if any, is called next). */
 export interface ConnectingEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "connecting";
   /** 1-based, counted since the last connection that stayed up for `minUptime`. */
   readonly attempt: number;
@@ -12,7 +13,9 @@ export interface ConnectingEvent {
 
 /** A connection is open, its `onOpen` hooks have run, and queued messages are flowing again. */
 export interface OpenEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "open";
+  /** The attempt that opened this connection (see `ConnectingEvent.attempt`). */
   readonly attempt: number;
   /** The URL connected to. */
   readonly url: URL;
@@ -22,7 +25,9 @@ export interface OpenEvent {
 
 /** A connection that had opened has ended. */
 export interface ClosedEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "closed";
+  /** The attempt that had opened this connection, as in its `open` event. */
   readonly attempt: number;
   /** The session's close reason: the close handshake's, or 1006 when the connection was lost. */
   readonly reason: CloseReason | null;
@@ -40,13 +45,21 @@ export interface ClosedEvent {
 
 /** An attempt failed before a session opened (network error, refused handshake, timeout, a failing target function). */
 export interface FailedEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "failed";
+  /** The attempt that failed (see `ConnectingEvent.attempt`). */
   readonly attempt: number;
+  /**
+   * Why: the network error, a `WebSocketHandshakeError` (with the refusal's status), a
+   * `ConnectTimeoutError` after `connectTimeout`, what the target function or an `onOpen` hook threw,
+   * or a `ConnectionClosedError` when the connection ended while the hooks ran.
+   */
   readonly error: Error;
 }
 
 /** Another attempt will be made after `delayMillis`. */
 export interface RetryEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "retry";
   /** The number the next attempt will have. */
   readonly attempt: number;
@@ -60,21 +73,27 @@ export interface RetryEvent {
 
 /** No more attempts: `maxAttempts` failed in a row, or `shouldReconnect` said no. An `ended` event follows. */
 export interface GaveUpEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "gaveUp";
   /** Attempts in the last streak. */
   readonly attempts: number;
+  /** `"maxAttempts"`: that many attempts failed in a row; `"policy"`: `shouldReconnect` returned false. */
   readonly why: "maxAttempts" | "policy";
+  /** What ended the last attempt: the connection's close reason, or the error that failed it. */
   readonly cause: ReconnectCause;
 }
 
 /** The `"drop-oldest"` policy evicted a queued message to make room. */
 export interface DroppedEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "dropped";
+  /** The evicted message; it was never handed to a connection. */
   readonly frame: Frame;
 }
 
 /** The reconnecting session is over (after `close()`, an abort, or giving up). Always the last event. */
 export interface EndedEvent {
+  /** Tells this event apart in a `ReconnectEvent`. */
   readonly type: "ended";
   /** The last connection's close reason (or the one `close()` sent), or null if none ever opened. */
   readonly reason: CloseReason | null;
@@ -97,13 +116,21 @@ export type ReconnectEvent =
 
 /** The events by their `type`, for typed listeners. */
 export interface ReconnectEventMap {
+  /** An attempt to connect starts. */
   connecting: ConnectingEvent;
+  /** A connection opened and its `onOpen` hooks have run. */
   open: OpenEvent;
+  /** A connection that had opened ended. */
   closed: ClosedEvent;
+  /** An attempt failed before a session opened. */
   failed: FailedEvent;
+  /** Another attempt is scheduled. */
   retry: RetryEvent;
+  /** No more attempts will be made. */
   gaveUp: GaveUpEvent;
+  /** A queued message was evicted (`"drop-oldest"`). */
   dropped: DroppedEvent;
+  /** The session is over; always the last event. */
   ended: EndedEvent;
 }
 

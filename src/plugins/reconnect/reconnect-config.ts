@@ -21,17 +21,27 @@ export type ShouldReconnect = (cause: ReconnectCause, context: ReconnectContext)
 
 /** The settings of the Reconnect plugin, checked and with defaults filled in. */
 export interface ReconnectSettings {
+  /** `minDelay` in milliseconds: the first retry waits a random time below it. */
   readonly minDelayMillis: number;
+  /** `maxDelay` in milliseconds: the cap of the backoff, before any `Retry-After`. */
   readonly maxDelayMillis: number;
+  /** `factor`: how much the backoff's bound grows per failed attempt. */
   readonly factor: number;
+  /** `maxAttempts`: failed attempts in a row before giving up (`Infinity`: never). */
   readonly maxAttempts: number;
-  /** Null: only the engine's own connect timeout applies. */
+  /** `connectTimeout` in milliseconds; null: only the engine's own connect timeout applies. */
   readonly connectTimeoutMillis: number | null;
+  /** `minUptime` in milliseconds: how long a connection must last to reset the attempt count. */
   readonly minUptimeMillis: number;
+  /** `maxRetryAfter` in milliseconds: longer `Retry-After` answers are cut to it. */
   readonly maxRetryAfterMillis: number;
+  /** `shouldReconnect`: whether a close reason or an error is worth another attempt. */
   readonly shouldReconnect: ShouldReconnect;
+  /** `maxQueued`: bounds of the replay queue. */
   readonly maxQueued: QueueLimits;
+  /** `onQueueOverflow`: what a full replay queue does with one more message. */
   readonly onQueueOverflow: QueueOverflowPolicy;
+  /** `random`: the jitter's source of numbers in [0, 1). */
   readonly random: () => number;
 }
 
@@ -89,6 +99,7 @@ export class ReconnectConfig {
     return this.minDelayMillis;
   }
 
+  /** Throws a `RangeError` unless `delay` is a duration of more than 0. */
   set minDelay(delay: Duration) {
     const millis = toMillis(delay, "minDelay");
     if (millis <= 0) throw new RangeError(`minDelay must be more than 0 (a zero delay retries in a busy loop), got ${String(delay)}`);
@@ -100,6 +111,7 @@ export class ReconnectConfig {
     return this.maxDelayMillis;
   }
 
+  /** Throws a `RangeError` unless `delay` is a duration of more than 0. */
   set maxDelay(delay: Duration) {
     const millis = toMillis(delay, "maxDelay");
     if (millis <= 0) throw new RangeError(`maxDelay must be more than 0, got ${String(delay)}`);
@@ -111,6 +123,7 @@ export class ReconnectConfig {
     return this.factorValue;
   }
 
+  /** Throws a `RangeError` unless `factor` is a finite number >= 1. */
   set factor(factor: number) {
     if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) {
       throw new RangeError(`factor must be a finite number >= 1, got ${String(factor)}`);
@@ -126,6 +139,7 @@ export class ReconnectConfig {
     return this.maxAttemptsValue;
   }
 
+  /** Throws a `RangeError` unless `attempts` is a whole number >= 1 or `Infinity`. */
   set maxAttempts(attempts: number) {
     if (!(attempts === Infinity || (Number.isSafeInteger(attempts) && attempts >= 1))) {
       throw new RangeError(`maxAttempts must be a whole number >= 1 or Infinity, got ${String(attempts)}`);
@@ -141,6 +155,7 @@ export class ReconnectConfig {
     return this.connectTimeoutMillis;
   }
 
+  /** Takes a duration of more than 0 (else a `RangeError`), or null. */
   set connectTimeout(timeout: Duration | null) {
     if (timeout === null) {
       this.connectTimeoutMillis = null;
@@ -159,6 +174,7 @@ export class ReconnectConfig {
     return this.minUptimeMillis;
   }
 
+  /** Takes a duration (else a `RangeError`); 0 counts every connection that opened as a success. */
   set minUptime(uptime: Duration) {
     this.minUptimeMillis = toMillis(uptime, "minUptime");
   }
@@ -168,6 +184,7 @@ export class ReconnectConfig {
     return this.maxRetryAfterMillis;
   }
 
+  /** Takes a duration (else a `RangeError`); 0 adds no wait for a `Retry-After`. */
   set maxRetryAfter(limit: Duration) {
     this.maxRetryAfterMillis = toMillis(limit, "maxRetryAfter");
   }
@@ -180,6 +197,7 @@ export class ReconnectConfig {
     return this.shouldReconnectValue;
   }
 
+  /** Throws a `TypeError` unless `decide` is a function. */
   set shouldReconnect(decide: ShouldReconnect) {
     if (typeof decide !== "function") throw new TypeError("shouldReconnect must be a function (cause, context) => boolean");
     this.shouldReconnectValue = decide;
@@ -193,6 +211,7 @@ export class ReconnectConfig {
     return this.maxQueuedValue;
   }
 
+  /** Throws a `RangeError` unless each limit given is a whole number >= 1 or `Infinity`. */
   set maxQueued(limits: Partial<QueueLimits>) {
     if (limits === null || typeof limits !== "object") throw new TypeError("maxQueued must be { messages?, bytes? }");
     const messages = limits.messages ?? this.maxQueuedValue.messages;
@@ -210,6 +229,7 @@ export class ReconnectConfig {
     return this.onQueueOverflowValue;
   }
 
+  /** Throws a `RangeError` for anything but "suspend", "drop-oldest" or "fail". */
   set onQueueOverflow(policy: QueueOverflowPolicy) {
     if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "fail") {
       throw new RangeError(`onQueueOverflow must be "suspend", "drop-oldest" or "fail", got ${JSON.stringify(policy)}`);
@@ -222,6 +242,7 @@ export class ReconnectConfig {
     return this.randomValue;
   }
 
+  /** Throws a `TypeError` unless `random` is a function. */
   set random(random: () => number) {
     if (typeof random !== "function") throw new TypeError("random must be a function returning a number in [0, 1)");
     this.randomValue = random;

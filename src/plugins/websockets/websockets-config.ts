@@ -14,6 +14,7 @@ export class WebSocketChannelsConfig {
     return this.incomingConfig;
   }
 
+  /** Throws unless `capacity` is a whole number >= 1 or `Infinity` and `onOverflow` is "suspend" or "close". */
   set incoming(config: ChannelConfig) {
     this.incomingConfig = checkChannel(config, "channels.incoming");
   }
@@ -23,6 +24,7 @@ export class WebSocketChannelsConfig {
     return this.outgoingConfig;
   }
 
+  /** Throws unless `capacity` is a whole number >= 1 or `Infinity` and `onOverflow` is "suspend" or "close". */
   set outgoing(config: ChannelConfig) {
     this.outgoingConfig = checkChannel(config, "channels.outgoing");
   }
@@ -60,6 +62,7 @@ export class WebSocketsConfig {
     return this.pingMillis;
   }
 
+  /** Takes a finite number >= 0 (0 means none) or null; a `TypeError` / `RangeError` otherwise. */
   set pingIntervalMillis(millis: number | null) {
     if (millis === null) {
       this.pingMillis = null;
@@ -75,6 +78,7 @@ export class WebSocketsConfig {
     return this.pingMillis;
   }
 
+  /** Takes a duration (0 means none) or null; a `RangeError` for anything else. */
   set pingInterval(interval: Duration | null) {
     this.pingMillis = interval === null ? null : toMillis(interval, "pingInterval") || null;
     if (interval !== null) this.touched.add("pingInterval");
@@ -85,6 +89,7 @@ export class WebSocketsConfig {
     return this.timeout ?? (this.pingMillis !== null ? this.pingMillis * 2 : 15_000);
   }
 
+  /** Throws a `RangeError` unless a positive, finite number. */
   set timeoutMillis(millis: number) {
     if (typeof millis !== "number" || !Number.isFinite(millis) || millis <= 0) {
       throw new RangeError(`timeoutMillis must be a positive number of milliseconds, got ${String(millis)}`);
@@ -97,6 +102,7 @@ export class WebSocketsConfig {
     return this.frameSize;
   }
 
+  /** Throws a `RangeError` unless a whole number >= 1. An engine without `frameSizeLimit` refuses any value. */
   set maxFrameSize(bytes: number) {
     this.frameSize = checkSize(bytes, "maxFrameSize");
     this.touched.add("maxFrameSize");
@@ -107,6 +113,7 @@ export class WebSocketsConfig {
     return this.messageSize ?? this.frameSize;
   }
 
+  /** Throws a `RangeError` unless a whole number >= 1. */
   set maxMessageSize(bytes: number) {
     this.messageSize = checkSize(bytes, "maxMessageSize");
   }
@@ -116,6 +123,7 @@ export class WebSocketsConfig {
     return this.converter;
   }
 
+  /** Takes null or an object with `serialize` and `deserialize` methods; a `TypeError` otherwise. */
   set contentConverter(converter: WebSocketContentConverter | null) {
     if (
       converter !== null &&

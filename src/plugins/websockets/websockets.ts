@@ -8,12 +8,23 @@ import { WebSocketsConfig, checkChannel } from "./websockets-config.js";
 
 /** The WebSockets plugin as installed in a client: its settled configuration. */
 export interface WebSocketsPlugin {
+  /** Milliseconds between the pings each session sends, or null for none. */
   readonly pingIntervalMillis: number | null;
+  /** Each session's pong and close handshake deadline, in milliseconds. */
   readonly timeoutMillis: number;
+  /** Largest frame a session accepts or sends, in bytes. */
   readonly maxFrameSize: number;
+  /** Largest reassembled message a default session accepts, in bytes. */
   readonly maxMessageSize: number;
+  /** The converter sessions get for `sendSerialized` / `receiveDeserialized`, or null. */
   readonly contentConverter: WebSocketContentConverter | null;
-  readonly channels: { readonly incoming: ChannelConfig; readonly outgoing: ChannelConfig };
+  /** Bounds of each session's channels, checked. */
+  readonly channels: {
+    /** Bound of `incoming` (received frames not yet taken). */
+    readonly incoming: ChannelConfig;
+    /** Bound of `outgoing` (frames queued to send). */
+    readonly outgoing: ChannelConfig;
+  };
   /** Installed extensions (client side), offered in this order. */
   readonly extensions: readonly ClientExtension[];
 }

@@ -1,0 +1,162 @@
+// Every file in examples/ runs, as its own process, to a clean exit (code 0) within a bound: new
+// examples are found, not listed. An example gets no input (stdin is at its end at once) and may
+// connect to 127.0.0.1 / ::1 only; the few that need more say so in SETUP below, as a user would be
+// told in the example's header.
+//
+// The examples are the files pretest compiled into build/examples/. They import "kite-ws" by name, as a
+// user would; register-kite-ws.js resolves that name through package.json "exports" to the same test
+// build (build/src/...) instead of dist/, which other tests rebuild while the suite runs.
+import { describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve, type WebSocketServer } from "../../src/server/index.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+/** The build directory (build/, or another outDir) and the repository root. */
+const build = resolve(here, "../..");
+const root = resolve(build, "..");
+
+/** Longest an example may run, start to exit. They take 0.5–3 s; the margin is for a loaded CI machine. */
+const EXAMPLE_TIMEOUT_MILLIS = 30_000;
+
+interface ExampleSetup {
+  /** Why the example needs more than to be run; shown in the test's name. */
+  readonly because: string;
+  /** Written to the example's stdin, which is then closed. */
+  readonly stdin?: string;
+  /** Started before the example, closed after it. */
+  readonly server?: () => Promise<WebSocketServer>;
+  /** What the example must print, line by line. */
+  readonly stdout?: readonly string[];
+}
+
+const SEED_GREETING = "Hello! Type a line and press Enter.";
+
+/** The examples that need something, by file name without extension. */
+const SETUP: Record<string, ExampleSetup> = {
+  // Ktor's seed example, to the letter: it talks to ws://127.0.0.1:8080/echo and sends what the user
+  // types. Its header asks for `kite echo --greet ...` there; this is that server.
+  "seed-example": {
+    because: "an echo server that greets on 127.0.0.1:8080, and a line typed",
+    stdin: "hello\n",
+    server: () => greetingEchoServer(8080),
+    stdout: [SEED_GREETING, "hello"],
+  },
+};
+
+/** The example sources: examples/*.ts (not declaration files), .js and .mjs, sorted. */
+function findExamples(): string[] {
+  return readdirSync(join(root, "examples"))
+    .filter((name) => /\.(?:m?ts|m?js)$/.test(name) && !/\.d\.m?ts$/.test(name))
+    .sort();
+}
+
+/** The file node runs for an example: its compiled form for TypeScript, the file itself otherwise. */
+function runnable(name: string): string {
+  if (/\.m?js$/.test(name)) return join(root, "examples", name);
+  return join(build, "examples", name.replace(/\.ts$/, ".js").replace(/\.mts$/, ".mjs"));
+}
+
+describe("examples/", () => {
+  const examples = findExamples();
+
+  test("has examples, and SETUP names only examples that exist", () => {
+    assert.ok(examples.length > 0, "no examples found in examples/");
+    const stems = new Set(examples.map((name) => name.replace(/\.[^.]+$/, "")));
+    for (const name of Object.keys(SETUP)) assert.ok(stems.has(name), `SETUP has "${name}", which is not in examples/`);
+  });
+
+  for (const name of examples) {
+    const setup = SETUP[name.replace(/\.[^.]+$/, "")];
+    const title = `examples/${name} runs to exit code 0${setup ? ` (given ${setup.because})` : ""}`;
+    test(title, { timeout: EXAMPLE_TIMEOUT_MILLIS + 20_000 }, async (t) => {
+      const file = runnable(name);
+      assert.ok(existsSync(file), `${file} does not exist: is examples/ in tsconfig.json's "include"?`);
+      const server = setup?.server ? await startWithRetries(t, setup.server) : null;
+      try {
+        const run = await runExample(file, setup?.stdin ?? "");
+        const report = `\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
+        assert.ok(!run.timedOut, `still running after ${EXAMPLE_TIMEOUT_MILLIS} ms, killed${report}`);
+        assert.equal(run.code, 0, `exit code ${String(run.code)}, signal ${String(run.signal)}${report}`);
+        if (setup?.stdout) assert.deepEqual(run.stdout.trimEnd().split("\n"), setup.stdout, report);
+        t.diagnostic(`${name}: ${run.millis} ms`);
+      } finally {
+        await server?.close();
+      }
+    });
+  }
+});
+
+interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly millis: number;
+}
+
+/** Runs one example with node, the kite-ws resolver and the loopback guard, feeding it `stdin`. */
+function runExample(file: string, stdin: string): Promise<Run> {
+  // The test runner marks its children with NODE_TEST_CONTEXT; an example that uses node:test must
+  // run as a plain program, reporting to its own stdout and setting its own exit code.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.NODE_TEST_CONTEXT;
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ["--import", join(here, "register-kite-ws.js"), "--import", join(here, "loopback-only.js"), file],
+    { cwd: root, env, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  let timedOut = false;
+  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  child.stdin.on("error", () => {}); // an example that exits without reading its input
+  child.stdin.end(stdin);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, EXAMPLE_TIMEOUT_MILLIS);
+  return new Promise((done, fail) => {
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, timedOut, stdout, stderr, millis: Math.round(performance.now() - started) });
+    });
+  });
+}
+
+/**
+ * Starts a server on a fixed port, retrying for a while when the port is taken: another test may hold
+ * it for a moment (test/cli/demo.test.ts blocks 8080 to check the demo's fallback).
+ */
+async function startWithRetries(t: TestContext, start: () => Promise<WebSocketServer>): Promise<WebSocketServer> {
+  const deadline = performance.now() + 15_000;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || performance.now() > deadline) throw error;
+      t.diagnostic(`port in use, retrying: ${String(error)}`);
+      await new Promise((wait) => setTimeout(wait, 250));
+    }
+  }
+}
+
+/** What `kite echo --greet <SEED_GREETING>` runs: greet each client, then send back what it sends. */
+function greetingEchoServer(port: number): Promise<WebSocketServer> {
+  return serve({ host: "127.0.0.1", port }, (routes) => {
+    routes.webSocket("/echo", async (session) => {
+      await session.send(SEED_GREETING);
+      for await (const frame of session.incoming) await session.send(frame);
+    });
+  });
+}
