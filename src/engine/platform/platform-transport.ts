@@ -4,6 +4,7 @@ import type { FrameSink, FrameTransport } from "../../session/transport.js";
 import { FrameTooBigError, WebSocketError } from "../../errors.js";
 import { backgroundTimer } from "../../util/timers.js";
 import { capabilityError, type HttpClientEngine } from "../engine.js";
+import { ArrivalQueue, type Arrival } from "../arrival-queue.js";
 
 /** @internal The part of a runtime's `WebSocket` object this engine uses (WHATWG WebSockets). */
 export interface RuntimeWebSocket {
@@ -34,11 +35,6 @@ export const OPEN = 1;
 /** @internal WHATWG `readyState`: the close handshake is under way. */
 export const CLOSING = 2;
 
-/** What arrives, in order: frames, a framing error of ours, or the end of the connection. */
-type Arrival =
-  | { readonly kind: "frame"; readonly frame: Frame }
-  | { readonly kind: "error"; readonly error: Error }
-  | { readonly kind: "close"; readonly event: RuntimeCloseEvent };
 
 /** @internal What a `PlatformTransport` needs from its engine. */
 export interface PlatformTransportOptions {
@@ -68,15 +64,11 @@ export class PlatformTransport implements FrameTransport {
   maxFrameSize: number;
   private readonly ws: RuntimeWebSocket;
   private readonly options: PlatformTransportOptions;
-  private readonly arrivals: Arrival[] = [];
+  /** What the runtime handed over; it cannot stop reading, so while the session is paused it waits here. */
+  private readonly arrivals = new ArrivalQueue<RuntimeCloseEvent>((event) => this.onRuntimeClose(event));
   private sink: FrameSink | null = null;
-  private paused = false;
   /** `write` returned false: `onDrain` is owed once `bufferedAmount` falls. */
   private writeBlocked = false;
-  /** No more frames are delivered: a framing error, or the session is ending the connection. */
-  private stopped = false;
-  /** `onClosed` has been called (or is about to be). */
-  private finished = false;
   private error: Error | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private endTimer: ReturnType<typeof setTimeout> | null = null;
@@ -87,7 +79,7 @@ export class PlatformTransport implements FrameTransport {
     this.options = options;
     this.maxFrameSize = options.maxFrameSize;
     ws.onmessage = (event) => this.onMessage(event.data);
-    ws.onclose = (event) => this.arrive({ kind: "close", event });
+    ws.onclose = (event) => this.arrive({ kind: "close", close: event });
     ws.onerror = (event) => (this.error ??= runtimeError(event));
   }
 
@@ -103,19 +95,19 @@ export class PlatformTransport implements FrameTransport {
   }
 
   start(sink: FrameSink): void {
-    if (this.finished) {
+    if (this.arrivals.finished) {
       // Destroyed before the session started: it still hears that the connection is gone.
       queueMicrotask(() => sink.onClosed(null));
       return;
     }
     this.sink = sink;
-    this.deliver();
+    this.arrivals.deliver(this.sink);
   }
 
   write(frames: readonly Frame[]): boolean {
     const ws = this.ws;
     for (const frame of frames) {
-      if (this.finished || ws.readyState !== OPEN) return true; // as a socket that is gone: dropped
+      if (this.arrivals.finished || ws.readyState !== OPEN) return true; // as a socket that is gone: dropped
       if (frame instanceof Frame.Close) {
         this.sendClose(frame);
         continue;
@@ -133,17 +125,17 @@ export class PlatformTransport implements FrameTransport {
   }
 
   pause(): void {
-    this.paused = true;
+    this.arrivals.paused = true;
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.deliver();
+    if (!this.arrivals.paused) return;
+    this.arrivals.paused = false;
+    this.arrivals.deliver(this.sink);
   }
 
   flushed(): Promise<void> {
-    if (this.finished || this.ws.bufferedAmount === 0) return Promise.resolve();
+    if (this.arrivals.finished || this.ws.bufferedAmount === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.flushWaiters.push(resolve);
       this.poll();
@@ -151,25 +143,25 @@ export class PlatformTransport implements FrameTransport {
   }
 
   end(graceMillis: number): void {
-    if (this.endTimer !== null || this.finished) return;
-    this.stopped = true;
+    if (this.endTimer !== null || this.arrivals.finished) return;
+    this.arrivals.stopped = true;
     const ws = this.ws;
     if (ws.readyState === OPEN || ws.readyState === CONNECTING) ws.close();
     // The runtime cannot be made to drop the connection: past the grace, the session is told it ended.
     this.endTimer = backgroundTimer(() => this.finish(null), Math.max(graceMillis, 1000));
-    this.deliver(); // a close already waiting behind paused frames ends things now
+    this.arrivals.deliver(this.sink); // a close already waiting behind paused frames ends things now
   }
 
   destroy(): void {
-    if (this.finished) return;
-    this.stopped = true;
+    if (this.arrivals.finished) return;
+    this.arrivals.stopped = true;
     const ws = this.ws;
     if (ws.readyState === OPEN || ws.readyState === CONNECTING) ws.close();
     queueMicrotask(() => this.finish(null));
   }
 
   private onMessage(data: unknown): void {
-    if (this.stopped || this.finished) return;
+    if (this.arrivals.stopped || this.arrivals.finished) return;
     let frame: Frame;
     if (typeof data === "string") frame = new Frame.Text(data);
     else if (data instanceof ArrayBuffer) frame = new Frame.Binary(new Uint8Array(data));
@@ -191,36 +183,8 @@ export class PlatformTransport implements FrameTransport {
     this.arrive({ kind: "frame", frame });
   }
 
-  private arrive(arrival: Arrival): void {
-    this.arrivals.push(arrival);
-    this.deliver();
-  }
-
-  /** Hands what has arrived to the session, in order, until it asks for a pause. */
-  private deliver(): void {
-    const sink = this.sink;
-    if (sink === null) return;
-    while (this.arrivals.length > 0 && !this.finished) {
-      const next = this.arrivals[0];
-      if (next.kind === "close") {
-        this.arrivals.shift();
-        this.onRuntimeClose(next.event);
-        return;
-      }
-      if (this.stopped) {
-        // Frames are no longer wanted; only the close matters.
-        this.arrivals.shift();
-        continue;
-      }
-      if (this.paused) return;
-      this.arrivals.shift();
-      if (next.kind === "error") {
-        this.stopped = true;
-        sink.onProtocolError(next.error);
-      } else if (!sink.onFrame(next.frame)) {
-        this.paused = true;
-      }
-    }
+  private arrive(arrival: Arrival<RuntimeCloseEvent>): void {
+    this.arrivals.push(arrival, this.sink);
   }
 
   private onRuntimeClose(event: RuntimeCloseEvent): void {
@@ -259,8 +223,8 @@ export class PlatformTransport implements FrameTransport {
   /** Fails the session from inside a write: the error reaches `incoming` and `closeReason`. */
   private fail(error: Error): void {
     queueMicrotask(() => {
-      if (this.finished || this.sink === null) return;
-      this.stopped = true;
+      if (this.arrivals.finished || this.sink === null) return;
+      this.arrivals.stopped = true;
       this.sink.onProtocolError(error);
     });
   }
@@ -274,10 +238,10 @@ export class PlatformTransport implements FrameTransport {
 
   /** Reads `bufferedAmount` on a timer while writing waits or a flush is awaited. */
   private poll(): void {
-    if (this.pollTimer !== null || this.finished) return;
+    if (this.pollTimer !== null || this.arrivals.finished) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null;
-      if (this.finished) return;
+      if (this.arrivals.finished) return;
       const buffered = this.ws.bufferedAmount;
       if (buffered === 0) this.settleFlushWaiters();
       if (this.writeBlocked && buffered <= this.options.writeHighWaterMark / 2) {
@@ -295,10 +259,8 @@ export class PlatformTransport implements FrameTransport {
   }
 
   private finish(error: Error | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.stopped = true;
-    this.arrivals.length = 0;
+    if (this.arrivals.finished) return;
+    this.arrivals.finish();
     if (this.pollTimer !== null) clearTimeout(this.pollTimer);
     if (this.endTimer !== null) clearTimeout(this.endTimer);
     this.pollTimer = this.endTimer = null;

@@ -4,6 +4,7 @@ import type { FrameSink, FrameTransport } from "../../session/transport.js";
 import { FrameTooBigError, ProtocolViolationError } from "../../errors.js";
 import { backgroundTimer } from "../../util/timers.js";
 import { capabilityError, type HttpClientEngine } from "../engine.js";
+import { ArrivalQueue, type Arrival } from "../arrival-queue.js";
 
 /** @internal The part of a `ws` WebSocket this engine uses. */
 export interface WsSocket {
@@ -25,10 +26,11 @@ export interface WsSocket {
 /** ws's `readyState` values (the WHATWG ones). */
 export const WS_OPEN = 1;
 
-type Arrival =
-  | { readonly kind: "frame"; readonly frame: Frame }
-  | { readonly kind: "error"; readonly error: Error }
-  | { readonly kind: "close"; readonly code: number; readonly reason: string };
+/** ws's close event: its code and reason. */
+interface WsClose {
+  readonly code: number;
+  readonly reason: string;
+}
 
 /** @internal What a `WsTransport` needs from its engine. */
 export interface WsTransportOptions {
@@ -51,11 +53,11 @@ export class WsTransport implements FrameTransport {
   private readonly ws: WsSocket;
   private readonly options: WsTransportOptions;
   private limit: number;
-  private readonly arrivals: Arrival[] = [];
+  private readonly arrivals = new ArrivalQueue<WsClose>(
+    (close) => this.onClose(close.code, close.reason),
+    () => this.ws.pause(),
+  );
   private sink: FrameSink | null = null;
-  private paused = false;
-  private stopped = false;
-  private finished = false;
   private error: Error | null = null;
   private pendingBytes = 0;
   private writeBlocked = false;
@@ -69,7 +71,7 @@ export class WsTransport implements FrameTransport {
     ws.on("message", (data: Uint8Array, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on("ping", (data: Uint8Array) => this.arrive({ kind: "frame", frame: new Frame.Ping(data) }));
     ws.on("pong", (data: Uint8Array) => this.arrive({ kind: "frame", frame: new Frame.Pong(data) }));
-    ws.on("close", (code: number, reason: Uint8Array) => this.arrive({ kind: "close", code, reason: new TextDecoder().decode(reason) }));
+    ws.on("close", (code: number, reason: Uint8Array) => this.arrive({ kind: "close", close: { code, reason: new TextDecoder().decode(reason) } }));
     ws.on("error", (error: Error & { code?: unknown }) => this.onError(error));
   }
 
@@ -96,13 +98,13 @@ export class WsTransport implements FrameTransport {
 
   start(sink: FrameSink): void {
     this.sink = sink;
-    this.deliver();
+    this.arrivals.deliver(this.sink);
   }
 
   write(frames: readonly Frame[]): boolean {
     const ws = this.ws;
     for (const frame of frames) {
-      if (this.finished || ws.readyState !== WS_OPEN) return true; // as a socket that is gone: dropped
+      if (this.arrivals.finished || ws.readyState !== WS_OPEN) return true; // as a socket that is gone: dropped
       if (frame instanceof Frame.Close) {
         this.sendClose(frame);
         continue;
@@ -120,36 +122,36 @@ export class WsTransport implements FrameTransport {
   }
 
   pause(): void {
-    if (this.stopped) return; // once ending, reading goes on so the close is seen
-    this.paused = true;
+    if (this.arrivals.stopped) return; // once ending, reading goes on so the close is seen
+    this.arrivals.paused = true;
     this.ws.pause();
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
+    if (!this.arrivals.paused) return;
+    this.arrivals.paused = false;
     this.ws.resume();
-    this.deliver();
+    this.arrivals.deliver(this.sink);
   }
 
   flushed(): Promise<void> {
-    if (this.finished || this.pendingBytes === 0) return Promise.resolve();
+    if (this.arrivals.finished || this.pendingBytes === 0) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
   end(graceMillis: number): void {
-    if (this.endTimer !== null || this.finished) return;
-    this.stopped = true;
+    if (this.endTimer !== null || this.arrivals.finished) return;
+    this.arrivals.stopped = true;
     this.ws.resume();
     if (this.ws.readyState === WS_OPEN) this.ws.close();
     // ws waits 30 s for the server to close TCP; the session's grace is shorter.
     this.endTimer = backgroundTimer(() => this.ws.terminate(), Math.max(graceMillis, 1000));
-    this.deliver();
+    this.arrivals.deliver(this.sink);
   }
 
   destroy(): void {
-    if (this.finished) return;
-    this.stopped = true;
+    if (this.arrivals.finished) return;
+    this.arrivals.stopped = true;
     this.ws.terminate();
   }
 
@@ -176,36 +178,8 @@ export class WsTransport implements FrameTransport {
     this.arrive({ kind: "frame", frame: isBinary ? new Frame.Binary(true, data) : new Frame.Text(true, data) });
   }
 
-  private arrive(arrival: Arrival): void {
-    if (this.finished) return;
-    this.arrivals.push(arrival);
-    this.deliver();
-  }
-
-  private deliver(): void {
-    const sink = this.sink;
-    if (sink === null) return;
-    while (this.arrivals.length > 0 && !this.finished) {
-      const next = this.arrivals[0];
-      if (next.kind === "close") {
-        this.arrivals.shift();
-        this.onClose(next.code, next.reason);
-        return;
-      }
-      if (this.stopped) {
-        this.arrivals.shift();
-        continue;
-      }
-      if (this.paused) return;
-      this.arrivals.shift();
-      if (next.kind === "error") {
-        this.stopped = true;
-        sink.onProtocolError(next.error);
-      } else if (!sink.onFrame(next.frame)) {
-        this.paused = true;
-        this.ws.pause();
-      }
-    }
+  private arrive(arrival: Arrival<WsClose>): void {
+    this.arrivals.push(arrival, this.sink);
   }
 
   private onClose(code: number, reason: string): void {
@@ -251,10 +225,8 @@ export class WsTransport implements FrameTransport {
   }
 
   private finish(error: Error | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.stopped = true;
-    this.arrivals.length = 0;
+    if (this.arrivals.finished) return;
+    this.arrivals.finish();
     if (this.endTimer !== null) clearTimeout(this.endTimer);
     this.endTimer = null;
     this.settleFlushWaiters();

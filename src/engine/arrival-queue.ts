@@ -1,0 +1,74 @@
+import type { Frame } from "../protocol/frame.js";
+import type { FrameSink } from "../session/transport.js";
+
+/** What a runtime that hands over whole messages delivers, in order: a frame, a size error of ours, or its close. */
+export type Arrival<Close> =
+  | { readonly kind: "frame"; readonly frame: Frame }
+  | { readonly kind: "error"; readonly error: Error }
+  | { readonly kind: "close"; readonly close: Close };
+
+/**
+ * @internal The receiving side of a message-based engine (Platform, WsEngine). Such a runtime cannot
+ * be told to stop the way a socket stops being read, so what it hands over waits here while the
+ * session is paused, is dropped once the session stopped reading (only the close matters then), and
+ * goes to the session in order otherwise. The transport owns the close: `onClose` ends delivery.
+ */
+export class ArrivalQueue<Close> {
+  private readonly queue: Arrival<Close>[] = [];
+  /** The session asked for a pause (`onFrame` returned false) and has not resumed. */
+  paused = false;
+  /** No more frames are delivered: a framing error, or the session is ending the connection. */
+  stopped = false;
+  /** The connection has ended (`onClosed` has been called or is about to be): nothing more is delivered. */
+  finished = false;
+
+  /**
+   * @param onClose ends the connection when its close is delivered.
+   * @param onPause stops the runtime handing over more, where it can (ws's socket can be paused).
+   */
+  constructor(
+    private readonly onClose: (close: Close) => void,
+    private readonly onPause: (() => void) | null = null,
+  ) {}
+
+  /** Queues what arrived and delivers what the session can take now. */
+  push(arrival: Arrival<Close>, sink: FrameSink | null): void {
+    if (this.finished) return;
+    this.queue.push(arrival);
+    this.deliver(sink);
+  }
+
+  /** Hands what has arrived to the session, in order, until it asks for a pause or the close comes. */
+  deliver(sink: FrameSink | null): void {
+    if (sink === null) return;
+    const queue = this.queue;
+    while (queue.length > 0 && !this.finished) {
+      const next = queue[0];
+      if (next.kind === "close") {
+        queue.shift();
+        this.onClose(next.close);
+        return;
+      }
+      if (this.stopped) {
+        queue.shift();
+        continue;
+      }
+      if (this.paused) return;
+      queue.shift();
+      if (next.kind === "error") {
+        this.stopped = true;
+        sink.onProtocolError(next.error);
+      } else if (!sink.onFrame(next.frame)) {
+        this.paused = true;
+        this.onPause?.();
+      }
+    }
+  }
+
+  /** The connection has ended: drop what is left. */
+  finish(): void {
+    this.finished = true;
+    this.stopped = true;
+    this.queue.length = 0;
+  }
+}
