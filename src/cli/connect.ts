@@ -337,39 +337,14 @@ async function converseReconnecting(
     say(terminal.err.dim(`reconnecting in ${formatWait(event.delayMillis)} (attempt ${event.attempt}${asked})${failure}`));
   });
 
-  const receiving = (async (): Promise<unknown> => {
-    try {
-      for await (const frame of session.incoming) await show(frame, terminal, options);
-      return null;
-    } catch (error) {
-      return error;
-    } finally {
-      incomingEnded = true;
-      terminal.close();
-    }
-  })();
+  const receiving = printIncoming(session.incoming, terminal, options).finally(() => {
+    incomingEnded = true;
+    // The session is over: stop reading input so the sender ends too.
+    terminal.close();
+  });
 
   const sending = (async (): Promise<void> => {
-    terminal.prompt();
-    for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
-      let payload: string | Uint8Array = line;
-      if (options.binary !== null) {
-        const bytes = decodeBinaryLine(line, options.binary);
-        if (bytes === null) {
-          terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
-          terminal.prompt();
-          continue;
-        }
-        payload = bytes;
-      }
-      try {
-        await session.send(payload);
-      } catch (error) {
-        if (error instanceof ClosedSendChannelError) break;
-        terminal.status(terminal.err.red(`kite: not sent: ${describeError(error)}`));
-      }
-      terminal.prompt();
-    }
+    await sendLines((payload) => session.send(payload), terminal, options);
     if (options.waitMillis > 0 && !incomingEnded && !closedByUs) {
       await Promise.race([receiving, sleep(options.waitMillis)]);
     }
@@ -399,6 +374,40 @@ async function converseReconnecting(
   else code = sessionExitCode(null, ended.reason, false);
   reportClose(terminal, ended.reason, ended.error, code, options.quiet);
   return code;
+}
+
+/** Prints every frame of `incoming` until it ends; resolves with the error that ended it, or null. */
+async function printIncoming(incoming: AsyncIterable<Frame>, terminal: LineConsole, options: ConnectOptions): Promise<unknown> {
+  try {
+    for await (const frame of incoming) await show(frame, terminal, options);
+    return null;
+  } catch (error) {
+    return error;
+  }
+}
+
+/** Sends each line typed (decoded when `--binary`) until the input ends or the session takes no more. */
+async function sendLines(send: (payload: string | Uint8Array) => Promise<void>, terminal: LineConsole, options: ConnectOptions): Promise<void> {
+  terminal.prompt();
+  for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
+    let payload: string | Uint8Array = line;
+    if (options.binary !== null) {
+      const bytes = decodeBinaryLine(line, options.binary);
+      if (bytes === null) {
+        terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
+        terminal.prompt();
+        continue;
+      }
+      payload = bytes;
+    }
+    try {
+      await send(payload);
+    } catch (error) {
+      if (error instanceof ClosedSendChannelError) break;
+      terminal.status(terminal.err.red(`kite: not sent: ${describeError(error)}`));
+    }
+    terminal.prompt();
+  }
 }
 
 /** "0.4s", "12.0s", "250 ms". */
@@ -451,40 +460,14 @@ async function converse(
     terminal.status(`${terminal.err.green("connected")} to ${options.href}${protocol}${hint}`);
   }
 
-  const receiving = (async (): Promise<unknown> => {
-    try {
-      for await (const frame of session.incoming) await show(frame, terminal, options);
-      return null;
-    } catch (error) {
-      return error;
-    } finally {
-      incomingEnded = true;
-      // The session is over: stop reading input so the sender ends too.
-      terminal.close();
-    }
-  })();
+  const receiving = printIncoming(session.incoming, terminal, options).finally(() => {
+    incomingEnded = true;
+    // The session is over: stop reading input so the sender ends too.
+    terminal.close();
+  });
 
   const sending = (async (): Promise<void> => {
-    terminal.prompt();
-    for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
-      let payload: string | Uint8Array = line;
-      if (options.binary !== null) {
-        const bytes = decodeBinaryLine(line, options.binary);
-        if (bytes === null) {
-          terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
-          terminal.prompt();
-          continue;
-        }
-        payload = bytes;
-      }
-      try {
-        await session.send(payload);
-      } catch (error) {
-        if (error instanceof ClosedSendChannelError) break;
-        terminal.status(terminal.err.red(`kite: not sent: ${describeError(error)}`));
-      }
-      terminal.prompt();
-    }
+    await sendLines((payload) => session.send(payload), terminal, options);
     // End of input. Give the server the time asked for to answer, then close first.
     if (options.waitMillis > 0 && !incomingEnded && !closedByUs) {
       await Promise.race([receiving, sleep(options.waitMillis)]);
