@@ -40,14 +40,6 @@ const BATCH_BYTES = 256 * 1024;
 
 const schedule: (callback: () => void) => void =
   typeof globalThis.process?.nextTick === "function" ? (cb) => process.nextTick(cb) : queueMicrotask;
-/**
- * After the current turn's promise jobs: where a sender held back by a full `outgoing` has had its
- * turn to queue more. Node's setImmediate; elsewhere none, and batches are written at once.
- */
-const afterPromiseJobs: ((callback: () => void) => unknown) | null =
-  typeof globalThis.setImmediate === "function" ? (cb) => setImmediate(cb) : null;
-/** Rounds a batch may wait for senders held back by a full `outgoing` before it is written anyway. */
-const MAX_LINGER_ROUNDS = 16;
 
 /**
  * A WebSocket session over any engine: `incoming` and `outgoing` channels with backpressure down to
@@ -98,9 +90,6 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   private readingPaused = false;
   private flushScheduled = false;
   private writeBlocked = false;
-  /** Frames taken from `outgoing` and held for one more round while a held-back sender catches up. */
-  private lingering: Frame[] | null = null;
-  private lingerRounds = 0;
   private flushWaiters: (() => void)[] | null = null;
   /** A Close frame to write once everything queued before it is written. */
   protected pendingClose: Frame.Close | null = null;
@@ -468,25 +457,15 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     schedule(() => this.flushNow());
   }
 
-  /**
-   * Writes what is queued: everything in `outgoing`, then a pending Close, in batches. When taking
-   * frames let a sender that was held back by a full `outgoing` go on (a `for await` loop that awaits
-   * each `send`), the batch waits a round for what that sender queues next instead of going out as
-   * one small write per `capacity` frames, up to `BATCH_BYTES` or `MAX_LINGER_ROUNDS`.
-   */
+  /** Writes what is queued: everything in `outgoing`, then a pending Close, in batches. */
   private flushNow(): void {
     this.flushScheduled = false;
     if (this.ended || this.writeBlocked) return;
-    let batch: Frame[] = this.lingering ?? [];
-    this.lingering = null;
+    let batch: Frame[] = [];
     let bytes = 0;
-    for (const frame of batch) bytes += frame.byteLength;
-    let senderResumed = false;
     for (;;) {
-      const held = this.outbox.hasWaitingSenders;
       const frame = this.outbox.tryReceive();
       if (frame === undefined) break;
-      if (held) senderResumed = true;
       if (this.closeSent) continue; // nothing may follow a Close frame (§5.5.1)
       batch.push(frame);
       bytes += frame.byteLength;
@@ -497,14 +476,6 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
         bytes = 0;
       }
     }
-    if (senderResumed && !this.closeSent && this.pendingClose === null && afterPromiseJobs !== null && this.lingerRounds < MAX_LINGER_ROUNDS) {
-      this.lingerRounds++;
-      this.lingering = batch;
-      this.flushScheduled = true;
-      afterPromiseJobs(() => this.flushNow());
-      return;
-    }
-    this.lingerRounds = 0;
     const close = this.pendingClose;
     if (close !== null && !this.closeSent) {
       this.pendingClose = null;
