@@ -343,16 +343,7 @@ async function converseReconnecting(
     terminal.close();
   });
 
-  const sending = (async (): Promise<void> => {
-    await sendLines((payload) => session.send(payload), terminal, options);
-    if (options.waitMillis > 0 && !incomingEnded && !closedByUs) {
-      await Promise.race([receiving, sleep(options.waitMillis)]);
-    }
-    if (incomingEnded || closedByUs) return;
-    // Everything typed goes out first, on this connection or the next one.
-    await Promise.race([receiving, session.flush()]);
-    closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
-  })();
+  const sending = sendThenClose(session, receiving, terminal, options, () => incomingEnded || closedByUs, closeFirst);
 
   await receiving;
   await sending;
@@ -384,6 +375,28 @@ async function printIncoming(incoming: AsyncIterable<Frame>, terminal: LineConso
   } catch (error) {
     return error;
   }
+}
+
+/**
+ * Sends each line typed; at the end of input, unless the session is already over (it ended, or we
+ * are closing it), waits `--wait` for answers, writes everything queued, then closes with 1000.
+ * On a reconnecting session what is queued goes out on this connection or the next one.
+ */
+async function sendThenClose(
+  session: { send(payload: string | Uint8Array): Promise<void>; flush(): Promise<void> },
+  receiving: Promise<unknown>,
+  terminal: LineConsole,
+  options: ConnectOptions,
+  over: () => boolean,
+  closeFirst: (reason: CloseReason) => void,
+): Promise<void> {
+  await sendLines((payload) => session.send(payload), terminal, options);
+  if (options.waitMillis > 0 && !over()) await Promise.race([receiving, sleep(options.waitMillis)]);
+  if (over()) return;
+  // Writing what is queued before the Close frame puts them in separate TCP writes, which gives a
+  // server that answers asynchronously its turn before it sees the close.
+  await Promise.race([receiving, session.flush()]);
+  closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
 }
 
 /** Sends each line typed (decoded when `--binary`) until the input ends or the session takes no more. */
@@ -466,18 +479,7 @@ async function converse(
     terminal.close();
   });
 
-  const sending = (async (): Promise<void> => {
-    await sendLines((payload) => session.send(payload), terminal, options);
-    // End of input. Give the server the time asked for to answer, then close first.
-    if (options.waitMillis > 0 && !incomingEnded && !closedByUs) {
-      await Promise.race([receiving, sleep(options.waitMillis)]);
-    }
-    if (incomingEnded || closedByUs) return;
-    // Writing what is queued before the Close frame puts them in separate TCP writes, which
-    // gives a server that answers asynchronously its turn before it sees the close.
-    await Promise.race([receiving, session.flush()]);
-    closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
-  })();
+  const sending = sendThenClose(session, receiving, terminal, options, () => incomingEnded || closedByUs, closeFirst);
 
   const failure = await receiving;
   await sending;
