@@ -93,6 +93,11 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     this.onOverflow = config.onOverflow;
   }
 
+  /** @internal Whether a `send` is waiting for room (its sender goes on when an element is taken). */
+  get hasWaitingSenders(): boolean {
+    return this.senders !== null && this.senders.length > 0;
+  }
+
   /** Buffered elements. */
   get size(): number {
     return this.items.length - this.head;

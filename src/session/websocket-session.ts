@@ -37,9 +37,20 @@ export const DEFAULT_CHANNEL: ChannelConfig = Object.freeze({ capacity: 64, onOv
 const INCOMING_BYTE_BUDGET = 4 * 1024 * 1024;
 /** Bytes handed to the transport in one write when many frames are queued. */
 const BATCH_BYTES = 256 * 1024;
+/**
+ * Staged bytes (see flushNow) written without waiting for the turn's end: enough for hundreds of small
+ * frames per write, small enough that the peer starts on them while we produce the rest.
+ */
+const STAGE_BYTES = 16 * 1024;
 
 const schedule: (callback: () => void) => void =
   typeof globalThis.process?.nextTick === "function" ? (cb) => process.nextTick(cb) : queueMicrotask;
+/**
+ * Runs a callback at the end of this turn of the event loop, once every promise job has run. Node's
+ * setImmediate; where there is none, staged frames are written at once.
+ */
+const endOfTurn: ((callback: () => void) => unknown) | null =
+  typeof globalThis.setImmediate === "function" ? (cb) => setImmediate(cb) : null;
 
 /**
  * A WebSocket session over any engine: `incoming` and `outgoing` channels with backpressure down to
@@ -90,6 +101,13 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   private readingPaused = false;
   private flushScheduled = false;
   private writeBlocked = false;
+  /**
+   * Frames taken from `outgoing` to let a held-back sender go on, written at the end of this turn
+   * (see flushNow); null when none are waiting.
+   */
+  private staged: Frame[] | null = null;
+  private stagedBytes = 0;
+  private endOfTurnScheduled = false;
   private flushWaiters: (() => void)[] | null = null;
   /** A Close frame to write once everything queued before it is written. */
   protected pendingClose: Frame.Close | null = null;
@@ -211,7 +229,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
 
   /** Resolves when every frame queued so far has been handed to the operating system. */
   async flush(): Promise<void> {
-    if (!this.outbox.isEmpty || this.writeBlocked || this.flushScheduled) {
+    if (!this.outbox.isEmpty || this.writeBlocked || this.flushScheduled || this.staged !== null) {
       await new Promise<void>((resolve) => (this.flushWaiters ??= []).push(resolve));
     }
     await this.transport.flushed();
@@ -457,24 +475,47 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     schedule(() => this.flushNow());
   }
 
-  /** Writes what is queued: everything in `outgoing`, then a pending Close, in batches. */
-  private flushNow(): void {
+  /**
+   * Writes what is queued: everything in `outgoing`, then a pending Close, in batches. When taking
+   * frames let a sender go on that a full `outgoing` held back (a loop that awaits each `send`), the
+   * batch is staged instead: the sender queues more in this same turn, and everything goes out in one
+   * write at the turn's end rather than one small write per `capacity` frames. Staging never outlasts
+   * the turn, so a peer never waits on it.
+   */
+  private flushNow(endOfTurnWrite = false): void {
     this.flushScheduled = false;
     if (this.ended || this.writeBlocked) return;
-    let batch: Frame[] = [];
-    let bytes = 0;
+    let batch = this.staged ?? [];
+    let bytes = this.stagedBytes;
+    this.staged = null;
+    this.stagedBytes = 0;
+    let senderResumed = false;
     for (;;) {
+      const held = this.outbox.hasWaitingSenders;
       const frame = this.outbox.tryReceive();
       if (frame === undefined) break;
+      if (held) senderResumed = true;
       if (this.closeSent) continue; // nothing may follow a Close frame (§5.5.1)
       batch.push(frame);
       bytes += frame.byteLength;
       if (frame instanceof Frame.Close) this.closeSent = true;
-      if (bytes >= BATCH_BYTES && !this.writeBatch(batch)) return;
       if (bytes >= BATCH_BYTES) {
+        if (!this.writeBatch(batch)) return;
         batch = [];
         bytes = 0;
       }
+    }
+    if (senderResumed && !endOfTurnWrite && bytes < STAGE_BYTES && !this.closeSent && this.pendingClose === null && endOfTurn !== null) {
+      this.staged = batch;
+      this.stagedBytes = bytes;
+      if (!this.endOfTurnScheduled) {
+        this.endOfTurnScheduled = true;
+        endOfTurn(() => {
+          this.endOfTurnScheduled = false;
+          this.flushNow(true);
+        });
+      }
+      return;
     }
     const close = this.pendingClose;
     if (close !== null && !this.closeSent) {
