@@ -250,6 +250,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.settle(new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, "Terminated"));
     this.inbox.close();
     this.outbox.cancel();
+    this.staged = null;
     this.transport.destroy();
   }
 
@@ -392,6 +393,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.settle(reason);
     this.inbox.close(error);
     this.outbox.cancel(error);
+    this.staged = null; // dropped with the rest of outgoing: nothing may follow the Close (§5.5.1)
     this.stopTimers();
     if (!this.closeSent) {
       this.closeSent = true;

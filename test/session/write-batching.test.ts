@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { DefaultWebSocketSession } from "../../src/session/default-session.js";
 import type { FrameSink, FrameTransport } from "../../src/session/transport.js";
 import { Frame } from "../../src/protocol/frame.js";
+import { ProtocolViolationError } from "../../src/errors.js";
 
 const T = { timeout: 5_000 };
 
@@ -27,9 +28,8 @@ class RecordingTransport implements FrameTransport {
   flushed(): Promise<void> {
     return Promise.resolve();
   }
-  end(): void {
-    this.destroy();
-  }
+  /** Like a socket, the connection outlives end() until the peer closes it (here: terminate()). */
+  end(): void {}
   destroy(): void {
     const sink = this.sink;
     this.sink = null;
@@ -112,5 +112,21 @@ test("close() after held-back frames writes them first and the Close frame last"
   assert.deepEqual(texts.slice(0, 20), expected);
   assert.equal(texts.length, 21);
   assert.ok(transport.writes.flat()[20] instanceof Frame.Close);
+  session.terminate();
+});
+
+test("a session that fails drops what it staged: no data frame follows its Close", T, async () => {
+  const { session, transport } = open(2);
+  const sends = numbered(9).map((message) => session.send(message).catch(() => undefined));
+  // Let the first flush stage frames (a held-back sender went on), then fail within the same turn.
+  await new Promise((resolve) => process.nextTick(resolve));
+  await Promise.resolve();
+  session.onProtocolError(new ProtocolViolationError("bad frame from the peer"));
+  await Promise.all(sends);
+  await nextTurn();
+  const frames = transport.writes.flat();
+  const close = frames.findIndex((frame) => frame instanceof Frame.Close);
+  assert.ok(close >= 0, "a Close frame was written");
+  assert.equal(close, frames.length - 1, `frames after the Close: ${transport.texts.slice(close + 1).join(", ")}`);
   session.terminate();
 });
