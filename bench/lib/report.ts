@@ -110,7 +110,11 @@ export function targets(report: Report): Target[] {
   if (has("idle10k")) {
     const n = report.scenarios.find((s) => s.id === "idle10k")!.connections;
     for (const server of servers("idle10k")) {
-      add(`${n.toLocaleString("en-US")} idle connections vs ${SERVER_NAMES[server]}: client process RSS in all`, value(cells, "idle10k", "kite", server, "totalRssMB"), 100, "MB");
+      const name = `${n.toLocaleString("en-US")} idle connections vs ${SERVER_NAMES[server]}: client process RSS in all`;
+      const v = value(cells, "idle10k", "kite", server, "totalRssMB");
+      // The limit is for 10,000 connections: a shorter run (--quick) shows its figure, judged by none.
+      if (n === 10_000) add(name, v, 100, "MB");
+      else list.push({ name: `${name} (the limit is for 10,000)`, value: v, limit: 100, unit: "MB", met: null });
     }
   }
   for (const row of serverBench(report)) {
