@@ -1,27 +1,23 @@
 import type { NegotiatedExtension } from "../extensions/extension.js";
+import { parameterRecord, parseExtensionHeader, type ExtensionElement } from "../extensions/extension-header.js";
 import { encodeUtf8 } from "../protocol/utf8.js";
 import type { WebSocketRequest } from "./engine.js";
 
 /**
- * @internal Parses a `Sec-WebSocket-Extensions` value as a runtime reports it
- * ("permessage-deflate; client_max_window_bits=15, x-foo") into extensions and their parameters.
+ * @internal The extensions a runtime reports as agreed (its `extensions` string, the server's
+ * `Sec-WebSocket-Extensions` value, e.g. "permessage-deflate; client_max_window_bits=15"). The runtime
+ * has already checked that value, so one that does not parse reports no extensions rather than failing
+ * a connection the runtime accepted.
  */
 export function parseExtensionsHeader(value: string | null | undefined): NegotiatedExtension[] {
   if (!value) return [];
-  const extensions: NegotiatedExtension[] = [];
-  for (const item of value.split(",")) {
-    const [name, ...params] = item.split(";").map((part) => part.trim());
-    if (!name) continue;
-    const parameters: Record<string, string | true> = {};
-    for (const param of params) {
-      if (param === "") continue;
-      const eq = param.indexOf("=");
-      if (eq < 0) parameters[param] = true;
-      else parameters[param.slice(0, eq).trim()] = param.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
-    }
-    extensions.push(Object.freeze({ name, parameters: Object.freeze(parameters) }));
+  let elements: ExtensionElement[];
+  try {
+    elements = parseExtensionHeader(value);
+  } catch {
+    return [];
   }
-  return extensions;
+  return elements.map(({ name, parameters }) => Object.freeze({ name, parameters: parameterRecord(parameters) }));
 }
 
 /** @internal `Basic` credentials from a URL's user and password (percent-decoded, UTF-8), without `node:` modules. */
