@@ -1,4 +1,5 @@
 import type { WebSocketRequest } from "../engine/engine.js";
+import { HandshakeRequest } from "../engine/handshake-request.js";
 import type { ClientExtension, ExtensionOffering } from "../extensions/extension.js";
 import { isValidSubprotocol } from "../protocol/subprotocol.js";
 import type { HttpMethod } from "./http-method.js";
@@ -87,9 +88,15 @@ export function resolveTarget(
   }
   if (protocols.length > 1 && new Set(protocols).size !== protocols.length) throw new TypeError("Subprotocols must not repeat");
 
-  const headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
-  if (parts.headers !== undefined) checkHeaders(headers);
-  return { url, method, headers, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize, extensions: options.extensions ?? [] };
+  let headers: Headers | null = null;
+  if (parts.headers !== undefined) {
+    headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
+    checkHeaders(headers);
+  }
+  return new HandshakeRequest(
+    { url, method, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize, extensions: options.extensions ?? [] },
+    headers,
+  );
 }
 
 /** Refuses the headers the handshake sets itself. */

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { Buffer } from "node:buffer";
 import type { EngineConnection, WebSocketRequest } from "../engine.js";
+import { callerHeaders } from "../handshake-request.js";
 import type { CioEngineConfig } from "./cio-config.js";
 import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
 import { computeAccept, generateWebSocketKey, headerHasToken } from "../../protocol/handshake.js";
@@ -108,7 +109,8 @@ export function openHandshake(
 function requestHead(request: WebSocketRequest, key: string, offer: string | null): string {
   const url = request.url;
   const start = `${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1\r\n`;
-  if (isEmpty(request.headers)) {
+  const extra = callerHeaders(request);
+  if (extra === null) {
     let head = start;
     if (url.username || url.password) head += `authorization: ${basicAuthorization(url)}\r\n`;
     head += `connection: Upgrade\r\nhost: ${url.host}\r\n`;
@@ -118,7 +120,7 @@ function requestHead(request: WebSocketRequest, key: string, offer: string | nul
     return `${head}sec-websocket-version: 13\r\nupgrade: websocket\r\n\r\n`;
   }
   const lines = [start.slice(0, -2)];
-  const headers = new Headers(request.headers);
+  const headers = new Headers(extra);
   if (!headers.has("host")) headers.set("host", url.host);
   headers.set("upgrade", "websocket");
   headers.set("connection", "Upgrade");
@@ -134,11 +136,6 @@ function requestHead(request: WebSocketRequest, key: string, offer: string | nul
 function basicAuthorization(url: URL): string {
   const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
   return `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
-}
-
-function isEmpty(headers: Headers): boolean {
-  for (const _ of headers.keys()) return false;
-  return true;
 }
 
 /**
