@@ -313,7 +313,7 @@ describe("the Platform engine in headless Chromium", () => {
           config.install(kite.WebSockets, (ws) => (ws.channels.outgoing = { capacity: 2, onOverflow: "suspend" }));
         });
         const session = await client.webSocketSession(`${url}/slow?millis=1500`);
-        const count = 300; // 19 MiB
+        const count = 600; // 38 MiB: far more than the socket buffers and the server session's 4 MiB of incoming hold
         let sent = 0;
         const sending = (async () => {
           for (let i = 0; i < count; i++) {
