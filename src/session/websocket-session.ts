@@ -491,12 +491,11 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     let bytes = this.stagedBytes;
     this.staged = null;
     this.stagedBytes = 0;
-    let senderResumed = false;
+    // A sender waits only on a full `outgoing`, and taking its frames below lets it go on.
+    const senderResumed = this.outbox.hasWaitingSenders;
     for (;;) {
-      const held = this.outbox.hasWaitingSenders;
       const frame = this.outbox.tryReceive();
       if (frame === undefined) break;
-      if (held) senderResumed = true;
       if (this.closeSent) continue; // nothing may follow a Close frame (§5.5.1)
       batch.push(frame);
       bytes += frame.byteLength;
