@@ -1,5 +1,6 @@
 import type { WebSocketRequest } from "../engine/engine.js";
 import { HandshakeRequest } from "../engine/handshake-request.js";
+import { normalizeHeaderFields, type HeaderFields } from "../http/header-fields.js";
 import type { ClientExtension, ExtensionOffering } from "../extensions/extension.js";
 import { isValidSubprotocol } from "../protocol/subprotocol.js";
 import type { HttpMethod } from "./http-method.js";
@@ -88,11 +89,8 @@ export function resolveTarget(
   }
   if (protocols.length > 1 && new Set(protocols).size !== protocols.length) throw new TypeError("Subprotocols must not repeat");
 
-  let headers: Headers | null = null;
-  if (parts.headers !== undefined) {
-    headers = new Headers(parts.headers as ConstructorParameters<typeof Headers>[0]);
-    checkHeaders(headers);
-  }
+  const headers = parts.headers === undefined ? [] : normalizeHeaderFields(parts.headers);
+  checkHeaders(headers);
   return new HandshakeRequest(
     { url, method, protocols, signal: parts.signal, maxFrameSize: options.maxFrameSize, extensions: options.extensions ?? [] },
     headers,
@@ -100,9 +98,9 @@ export function resolveTarget(
 }
 
 /** Refuses the headers the handshake sets itself. */
-function checkHeaders(headers: Headers): void {
-  for (const name of RESERVED_HEADERS) {
-    if (headers.has(name)) {
+function checkHeaders(headers: HeaderFields): void {
+  for (const [name] of headers) {
+    if (RESERVED_HEADERS.includes(name)) {
       throw new TypeError(
         `The ${name} header is set by the handshake itself (use the protocols option for subprotocols, ws.extensions(...) for extensions)`,
       );

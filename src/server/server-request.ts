@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { isValidHeaderField } from "../http/header-fields.js";
 
 /** The upgrade request of a session, as its handler and the server's hooks see it. */
 export interface WebSocketServerRequest {
@@ -27,7 +28,7 @@ export function createServerRequest(raw: IncomingMessage, protocols: readonly st
   if (url === null) return null;
   const pairs = raw.rawHeaders;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
-    if (!isValidField(pairs[i], pairs[i + 1])) return null;
+    if (!isValidHeaderField(pairs[i], pairs[i + 1])) return null;
   }
   return new ServerRequest(url, raw, protocols);
 }
@@ -75,17 +76,6 @@ class ServerRequest implements WebSocketServerRequest {
     const { url, headers, remoteAddress, remotePort, protocols, raw } = this;
     return { url, headers, remoteAddress, remotePort, protocols, raw };
   }
-}
-
-const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/**
- * Whether `Headers.append(name, value)` accepts the field: a token name, and a value of bytes (no
- * code point above 0xFF) with no NUL, CR or LF once trimmed of HTTP whitespace.
- */
-function isValidField(name: string, value: string): boolean {
-  return TOKEN.test(name) && !/[\0\r\n\u0100-\uffff]/.test(value.replace(HTTP_WHITESPACE, ""));
 }
 
 /** @internal The path of a request target in origin form (`/a?b`) or absolute form (`http://h/a?b`), or null. */

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { Buffer } from "node:buffer";
 import type { EngineConnection, WebSocketRequest } from "../engine.js";
-import { callerHeaders } from "../handshake-request.js";
+import { callerHeaderFields } from "../handshake-request.js";
 import type { CioEngineConfig } from "./cio-config.js";
 import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
 import { computeAccept, generateWebSocketKey, headerHasToken } from "../../protocol/handshake.js";
@@ -102,35 +102,21 @@ export function openHandshake(
   });
 }
 
-/**
- * The upgrade request's bytes: its fields in `Headers` order (lower-case names, sorted). Without
- * headers of the caller's the text is written directly, with no `Headers` object.
- */
+/** The upgrade request's bytes: the caller's fields and the handshake's, in `Headers` order (lower-case names, sorted). */
 function requestHead(request: WebSocketRequest, key: string, offer: string | null): string {
   const url = request.url;
-  const start = `${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1\r\n`;
-  const extra = callerHeaders(request);
-  if (extra === null) {
-    let head = start;
-    if (url.username || url.password) head += `authorization: ${basicAuthorization(url)}\r\n`;
-    head += `connection: Upgrade\r\nhost: ${url.host}\r\n`;
-    if (offer !== null) head += `sec-websocket-extensions: ${offer}\r\n`;
-    head += `sec-websocket-key: ${key}\r\n`;
-    if (request.protocols.length > 0) head += `sec-websocket-protocol: ${request.protocols.join(", ")}\r\n`;
-    return `${head}sec-websocket-version: 13\r\nupgrade: websocket\r\n\r\n`;
-  }
-  const lines = [start.slice(0, -2)];
-  const headers = new Headers(extra);
-  if (!headers.has("host")) headers.set("host", url.host);
-  headers.set("upgrade", "websocket");
-  headers.set("connection", "Upgrade");
-  headers.set("sec-websocket-key", key);
-  headers.set("sec-websocket-version", "13");
-  if (request.protocols.length > 0) headers.set("sec-websocket-protocol", request.protocols.join(", "));
-  if (offer !== null) headers.set("sec-websocket-extensions", offer);
-  if ((url.username || url.password) && !headers.has("authorization")) headers.set("authorization", basicAuthorization(url));
-  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
-  return lines.join("\r\n") + "\r\n\r\n";
+  const fields = new Map(callerHeaderFields(request));
+  if (!fields.has("host")) fields.set("host", url.host);
+  fields.set("upgrade", "websocket");
+  fields.set("connection", "Upgrade");
+  fields.set("sec-websocket-key", key);
+  fields.set("sec-websocket-version", "13");
+  if (request.protocols.length > 0) fields.set("sec-websocket-protocol", request.protocols.join(", "));
+  if (offer !== null) fields.set("sec-websocket-extensions", offer);
+  if ((url.username || url.password) && !fields.has("authorization")) fields.set("authorization", basicAuthorization(url));
+  let head = `${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1\r\n`;
+  for (const name of [...fields.keys()].sort()) head += `${name}: ${fields.get(name)}\r\n`;
+  return `${head}\r\n`;
 }
 
 function basicAuthorization(url: URL): string {

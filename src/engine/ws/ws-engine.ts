@@ -11,7 +11,7 @@ import {
 import { WsEngineConfig, type WsEngineOptions, type WsWebSocketFactory } from "./ws-config.js";
 import { WsTransport, type WsSocket } from "./ws-transport.js";
 import { offersExtensions, parseExtensionsHeader } from "../shared.js";
-import { callerHeaders } from "../handshake-request.js";
+import { callerHeaderFields } from "../handshake-request.js";
 import { ConnectTimeoutError, WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
@@ -76,7 +76,7 @@ export class WsClientEngine implements HttpClientEngine {
       perMessageDeflate: false,
       followRedirects: false,
       ...user,
-      headers: { ...(user?.headers as Record<string, string> | undefined), ...Object.fromEntries(callerHeaders(request) ?? []) },
+      headers: { ...(user?.headers as Record<string, string> | undefined), ...Object.fromEntries(callerHeaderFields(request) ?? []) },
       maxPayload: request.maxFrameSize,
       autoPong: false,
     };

@@ -6,7 +6,7 @@ import { DefaultWebSocketSession } from "../../session/default-session.js";
 import { CloseReason } from "../../protocol/close-reason.js";
 import { EngineCapabilityError, WebSocketError } from "../../errors.js";
 import { connectWebSocket } from "../logging/connect.js";
-import { callerHeaders } from "../../engine/handshake-request.js";
+import { callerHeaderFields } from "../../engine/handshake-request.js";
 
 interface BuilderOptions {
   readonly raw: boolean;
@@ -20,7 +20,7 @@ export async function openWebSocketSession(client: HttpClient, target: WebSocket
   const request = resolveTarget(target, { secure: options.secure, maxFrameSize: settings.maxFrameSize, extensions: settings.extensions });
   const engine = client.engine;
   if (options.raw && !engine.capabilities.has("rawFrames")) throw new EngineCapabilityError(engine.name, "rawFrames", engine.limitations?.rawFrames);
-  if (callerHeaders(request) !== null && !engine.capabilities.has("customHeaders")) {
+  if (callerHeaderFields(request) !== null && !engine.capabilities.has("customHeaders")) {
     throw new EngineCapabilityError(engine.name, "customHeaders", engine.limitations?.customHeaders);
   }
   // The engine's connect, through the Logging plugin's transport when it is installed and on.
