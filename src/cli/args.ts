@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { toMillis, type Duration } from "../util/duration.js";
+import { isToken } from "../http/token.js";
 
 /**
  * A mistake in the command line. `main` prints it with a hint to `--help` and exits with 2, so
@@ -75,14 +76,11 @@ export function parsePort(text: string, option: string, command: string): number
   return Number(text);
 }
 
-/** An HTTP token (RFC 9110 §5.6.2): what a header name may be made of. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /** A `-H "Name: value"` option, split at the first colon, as curl and wscat take it. */
 export function parseHeader(text: string, command: string): [string, string] {
   const colon = text.indexOf(":");
   const name = colon === -1 ? "" : text.slice(0, colon).trim();
-  if (!TOKEN.test(name)) {
+  if (!isToken(name)) {
     throw new UsageError(`--header takes "Name: value", got ${JSON.stringify(text)}`, command);
   }
   const value = text.slice(colon + 1).trim();

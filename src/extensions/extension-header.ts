@@ -1,4 +1,5 @@
 import type { ExtensionParameter } from "./extension.js";
+import { TOKEN_CHAR, isToken } from "../http/token.js";
 
 /** One element of a `Sec-WebSocket-Extensions` header: an extension token and its parameters. */
 export interface ExtensionElement {
@@ -6,9 +7,6 @@ export interface ExtensionElement {
   readonly parameters: readonly ExtensionParameter[];
 }
 
-/** RFC 7230 `tchar`. */
-const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Parses a `Sec-WebSocket-Extensions` value (RFC 6455 §9.1): a comma-separated list of
@@ -46,7 +44,7 @@ export function parseExtensionHeader(value: string): ExtensionElement[] {
         text += char;
       }
     }
-    if (!TOKEN.test(text)) fail("A quoted parameter value must be a token");
+    if (!isToken(text)) fail("A quoted parameter value must be a token");
     return text;
   };
 
@@ -84,7 +82,7 @@ export function parseExtensionHeader(value: string): ExtensionElement[] {
 export function formatExtensionHeader(elements: readonly ExtensionElement[]): string {
   return elements
     .map(({ name, parameters }) =>
-      [name, ...parameters.map(([key, value]) => (value === true ? key : `${key}=${TOKEN.test(value) ? value : quote(value)}`))].join("; "),
+      [name, ...parameters.map(([key, value]) => (value === true ? key : `${key}=${isToken(value) ? value : quote(value)}`))].join("; "),
     )
     .join(", ");
 }

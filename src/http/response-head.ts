@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { WebSocketHandshakeError, type HandshakeResponse } from "../errors.js";
+import { isToken } from "./token.js";
 
 /** An HTTP/1.x response's status line and header fields. */
 export interface ResponseHead {
@@ -24,7 +25,6 @@ export interface ResponseHeadLimits {
 
 export const DEFAULT_RESPONSE_HEAD_LIMITS: ResponseHeadLimits = Object.freeze({ maxBytes: 16 * 1024, maxHeaders: 100 });
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([^\r\n]*))?$/;
 /** What `Headers.append` refuses in a value once it is trimmed. */
 const BAD_VALUE = /[\0\r\n]/;
@@ -94,7 +94,7 @@ function parseHead(text: string, maxHeaders: number): ResponseHead {
     const line = lines[i];
     const colon = line.indexOf(":");
     const name = colon > 0 ? line.slice(0, colon) : "";
-    if (!TOKEN.test(name)) throw new WebSocketHandshakeError(`Malformed header line: ${JSON.stringify(line.slice(0, 100))}`);
+    if (!isToken(name)) throw new WebSocketHandshakeError(`Malformed header line: ${JSON.stringify(line.slice(0, 100))}`);
     const value = line.slice(colon + 1).trim();
     if (BAD_VALUE.test(value)) throw new WebSocketHandshakeError(`Malformed value for header ${name}`);
     fields.push(name.toLowerCase(), value);
