@@ -43,14 +43,15 @@ const BATCH_BYTES = 256 * 1024;
  */
 const STAGE_BYTES = 16 * 1024;
 
-const schedule: (callback: () => void) => void =
-  typeof globalThis.process?.nextTick === "function" ? (cb) => process.nextTick(cb) : queueMicrotask;
+/** Calls `run(session)` once the current synchronous work is done: next tick, or a microtask where there are no ticks. */
+const soon: (run: (session: WebSocketSession) => void, session: WebSocketSession) => void =
+  typeof globalThis.process?.nextTick === "function" ? (run, session) => process.nextTick(run, session) : (run, session) => queueMicrotask(() => run(session));
 /**
- * Runs a callback at the end of this turn of the event loop, once every promise job has run. Node's
+ * Calls `run(session)` at the end of this turn of the event loop, once every promise job has run. Node's
  * setImmediate; where there is none, staged frames are written at once.
  */
-const endOfTurn: ((callback: () => void) => unknown) | null =
-  typeof globalThis.setImmediate === "function" ? (cb) => setImmediate(cb) : null;
+const endOfTurn: ((run: (session: WebSocketSession) => void, session: WebSocketSession) => unknown) | null =
+  typeof globalThis.setImmediate === "function" ? (run, session) => setImmediate(run, session) : null;
 
 /**
  * A WebSocket session over any engine: `incoming` and `outgoing` channels with backpressure down to
@@ -250,7 +251,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.settle(new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, "Terminated"));
     this.inbox.close();
     this.outbox.cancel();
-    this.staged = null;
+    this.dropStaged();
     this.transport.destroy();
   }
 
@@ -393,7 +394,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.settle(reason);
     this.inbox.close(error);
     this.outbox.cancel(error);
-    this.staged = null; // dropped with the rest of outgoing: nothing may follow the Close (§5.5.1)
+    this.dropStaged(); // with the rest of outgoing: nothing may follow the Close (§5.5.1)
     this.stopTimers();
     if (!this.closeSent) {
       this.closeSent = true;
@@ -474,7 +475,22 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    schedule(() => this.flushNow());
+    soon(WebSocketSession.flushScheduledWrites, this);
+  }
+
+  // Shared callbacks for the schedulers above: no closure per flush.
+  private static flushScheduledWrites(session: WebSocketSession): void {
+    session.flushNow();
+  }
+
+  private static writeStaged(session: WebSocketSession): void {
+    session.endOfTurnScheduled = false;
+    session.flushNow(true);
+  }
+
+  private dropStaged(): void {
+    this.staged = null;
+    this.stagedBytes = 0;
   }
 
   /**
@@ -489,8 +505,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     if (this.ended || this.writeBlocked) return;
     let batch = this.staged ?? [];
     let bytes = this.stagedBytes;
-    this.staged = null;
-    this.stagedBytes = 0;
+    this.dropStaged();
     // A sender waits only on a full `outgoing`, and taking its frames below lets it go on.
     const senderResumed = this.outbox.hasWaitingSenders;
     for (;;) {
@@ -511,10 +526,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
       this.stagedBytes = bytes;
       if (!this.endOfTurnScheduled) {
         this.endOfTurnScheduled = true;
-        endOfTurn(() => {
-          this.endOfTurnScheduled = false;
-          this.flushNow(true);
-        });
+        endOfTurn(WebSocketSession.writeStaged, this);
       }
       return;
     }
