@@ -1,5 +1,7 @@
 import type { WebSocketRequest } from "../engine.js";
 import { WebSocketHandshakeError } from "../../errors.js";
+import type { ExtensionOffering } from "../../extensions/extension.js";
+import { HandshakeRequest, callerHeaderFields } from "../handshake-request.js";
 
 /** The redirect statuses followed (for a GET upgrade, all five mean: ask there instead). */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -58,7 +60,7 @@ export function redirectRequest(request: WebSocketRequest, error: WebSocketHands
   if (request.url.protocol === "wss:" && next.protocol === "ws:") {
     throw unfollowedRedirect(error, "a redirect from wss: to ws: is refused (it would drop TLS)");
   }
-  const headers = new Headers(request.headers);
+  let headers = callerHeaderFields(request) ?? [];
   if (next.origin !== request.url.origin) {
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(location.trim()) || location.trim().startsWith("//");
     if (absolute && (next.username !== "" || next.password !== "")) {
@@ -66,8 +68,9 @@ export function redirectRequest(request: WebSocketRequest, error: WebSocketHands
     }
     next.username = "";
     next.password = "";
-    headers.delete("authorization");
-    headers.delete("cookie");
+    headers = headers.filter(([name]) => name !== "authorization" && name !== "cookie");
   }
-  return { ...request, url: next, headers };
+  const { method, protocols, signal, maxFrameSize } = request;
+  const extensions = (request as ExtensionOffering).extensions ?? [];
+  return new HandshakeRequest({ url: next, method, protocols, signal, maxFrameSize, extensions }, headers);
 }
