@@ -58,6 +58,9 @@ export {
   ClosedSendChannelError,
   PingTimeoutError,
   ConnectionClosedError,
+  CloseTimeoutError,
+  ConnectError,
+  TlsError,
   ConnectTimeoutError,
   ChannelOverflowError,
   EngineCapabilityError,
@@ -66,6 +69,8 @@ export {
   DeserializationError,
   SchemaValidationError,
   type HandshakeResponse,
+  type WebSocketErrorCode,
+  type WebSocketErrorOptions,
 } from "./errors.js";
 
 import type { DefaultWebSocketSession } from "./session/default-session.js";

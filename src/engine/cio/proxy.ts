@@ -2,7 +2,7 @@ import { connect as connectTcp, isIP, type Socket } from "node:net";
 import { connectTls } from "./lazy-tls.js";
 import { Buffer } from "node:buffer";
 import { ResponseHeadParser, type ResponseHeadLimits } from "../../http/response-head.js";
-import { WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
+import { WebSocketHandshakeError, type HandshakeResponse, type WebSocketErrorCode, type WebSocketErrorOptions } from "../../errors.js";
 import type { CioProxyConfig, CioTlsConfig } from "./cio-config.js";
 
 /**
@@ -10,9 +10,10 @@ import type { CioProxyConfig, CioTlsConfig } from "./cio-config.js";
  * wants credentials), answered in a way that is not HTTP, or could not be reached.
  */
 export class ProxyConnectError extends WebSocketHandshakeError {
+  static override readonly code: WebSocketErrorCode = "KITE_ERR_PROXY_CONNECT";
   /** The proxy, as `host:port` (never with its credentials). */
   readonly proxy: string;
-  constructor(message: string, proxy: string, response: HandshakeResponse | null = null, options?: { cause?: unknown }) {
+  constructor(message: string, proxy: string, response: HandshakeResponse | null = null, options?: WebSocketErrorOptions) {
     super(message, response, "", options);
     this.proxy = proxy;
   }
