@@ -267,7 +267,7 @@ class RouteHandler implements WebSocketRoutes {
   private run(route: WebSocketRoute, session: DefaultWebSocketSession, request: WebSocketServerRequest): void {
     this.sessions.add(session);
     this.running++;
-    void runHandler(route.handler, session, request, this.options.onError, this.handlerDone);
+    void runHandler(route.handler, session, request, this.options, this.handlerDone);
   }
 
   /** Called once per session when its handler is done and the connection is gone; one function for all. */

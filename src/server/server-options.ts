@@ -5,6 +5,7 @@ import type { WebSocketServerRequest } from "./server-request.js";
 import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_TIMEOUT_MILLIS } from "../session/websocket-session.js";
 import { checkChannel } from "../plugins/websockets/websockets-config.js";
 import { toMillis, type Duration } from "../util/duration.js";
+import { typeError } from "../util/describe-value.js";
 import { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
 import type { ServerExtension } from "../extensions/extension.js";
 
@@ -61,6 +62,13 @@ export interface WebSocketServerOptions {
    * A handler that fails only because its connection ended is not reported.
    */
   readonly onError?: ServerErrorHandler;
+  /**
+   * Send the message of what a handler threw to the client as the 1011 close reason (at most 123
+   * bytes of it). Default false: the client gets "Internal error", since an error's message may
+   * carry details (paths, queries, secrets) meant for the server's logs; `onError` gets the error
+   * either way.
+   */
+  readonly exposeErrors?: boolean;
 }
 
 /** `serve`'s settings: where to listen, TLS, and the routes' settings. */
@@ -90,6 +98,8 @@ export interface ResolvedServerOptions {
   readonly origin: ((origin: string | undefined, request: WebSocketServerRequest) => boolean) | null;
   readonly selectProtocol: ProtocolSelector | null;
   readonly onError: ServerErrorHandler;
+  /** Whether a handler's error message is sent as the 1011 reason. */
+  readonly exposeErrors: boolean;
   /** Installed extensions (server side), chosen in this order. */
   readonly extensions: readonly ServerExtension[];
 }
@@ -113,6 +123,7 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "origin",
   "selectProtocol",
   "onError",
+  "exposeErrors",
   "extensions",
 ]);
 const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeoutMillis"]);
@@ -137,6 +148,7 @@ export function resolveServerOptions(options: WebSocketServerOptions = {}): Reso
     origin: resolveOrigin(options.origin),
     selectProtocol: checkOptionalFunction(options.selectProtocol, "selectProtocol"),
     onError: checkOptionalFunction(options.onError, "onError") ?? reportToConsole,
+    exposeErrors: checkOptionalBoolean(options.exposeErrors, "exposeErrors") ?? false,
     extensions: resolveExtensions(options.extensions),
   };
 }
@@ -238,6 +250,12 @@ function resolveExtensions(configure: WebSocketServerOptions["extensions"]): rea
 function checkOptionalFunction<F>(value: F | undefined, what: string): F | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "function") throw new TypeError(`${what} must be a function, got ${typeof value}`);
+  return value;
+}
+
+function checkOptionalBoolean(value: boolean | undefined, what: string): boolean | null {
+  if (value === undefined) return null;
+  if (typeof value !== "boolean") throw typeError(what, "true or false", value);
   return value;
 }
 

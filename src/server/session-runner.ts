@@ -4,11 +4,21 @@ import type { DefaultWebSocketServerSession, WebSocketHandler } from "./routing.
 import type { WebSocketServerRequest } from "./server-request.js";
 import type { ServerErrorHandler } from "./server-options.js";
 
+/** The 1011 reason a client gets for a handler's error unless `exposeErrors` is set. */
+const INTERNAL_ERROR_REASON = "Internal error";
+
+/** @internal How a route's handler is run: where its errors go, and whether the client sees their messages. */
+export interface HandlerErrorPolicy {
+  readonly onError: ServerErrorHandler;
+  /** Send the error's message as the 1011 reason instead of `INTERNAL_ERROR_REASON`. */
+  readonly exposeErrors: boolean;
+}
+
 /**
  * @internal Runs a route's handler with its session as Ktor's server `webSocket` route does: close
- * with 1000 when it returns, with 1011 and the error's message when it throws, and resolve once the
- * connection is gone, after calling `done` (when given) with the session. Never rejects, so a
- * failing handler cannot become an unhandled rejection.
+ * with 1000 when it returns, with 1011 when it throws (a generic reason, or the error's message with
+ * `exposeErrors`), and resolve once the connection is gone, after calling `done` (when given) with
+ * the session. Never rejects, so a failing handler cannot become an unhandled rejection.
  *
  * While the handler runs, a session costs one reaction on the handler's promise here (no async
  * frame of its own): most of a server's sessions spend their lives in this state.
@@ -17,33 +27,35 @@ export function runHandler(
   handler: WebSocketHandler,
   session: DefaultWebSocketServerSession,
   request: WebSocketServerRequest,
-  onError: ServerErrorHandler,
+  policy: HandlerErrorPolicy,
   done?: (session: DefaultWebSocketServerSession) => void,
 ): Promise<void> {
   let returned: unknown;
   try {
     returned = handler(session, request);
   } catch (error) {
-    return closeAfter(session, request, onError, done, error, true);
+    return closeAfter(session, request, policy, done, error, true);
   }
   return Promise.resolve(returned).then(
-    () => closeAfter(session, request, onError, done, undefined, false),
-    (error: unknown) => closeAfter(session, request, onError, done, error, true),
+    () => closeAfter(session, request, policy, done, undefined, false),
+    (error: unknown) => closeAfter(session, request, policy, done, error, true),
   );
 }
 
-/** Closes the session once its handler is done: 1000, or 1011 with the message of what it threw. */
+/** Closes the session once its handler is done: 1000, or 1011 for what it threw. */
 async function closeAfter(
   session: DefaultWebSocketServerSession,
   request: WebSocketServerRequest,
-  onError: ServerErrorHandler,
+  { onError, exposeErrors }: HandlerErrorPolicy,
   done: ((session: DefaultWebSocketServerSession) => void) | undefined,
   error: unknown,
   failed: boolean,
 ): Promise<void> {
   let reason = new CloseReason(CloseReason.Codes.NORMAL, "");
   if (failed) {
-    reason = new CloseReason(CloseReason.Codes.INTERNAL_ERROR, error instanceof Error ? error.message : String(error));
+    // An error's message may hold what only the server should see (paths, queries, secrets).
+    const message = !exposeErrors ? INTERNAL_ERROR_REASON : error instanceof Error ? error.message : String(error);
+    reason = new CloseReason(CloseReason.Codes.INTERNAL_ERROR, message);
     // A channel that closed under the handler means the connection ended (the peer left, a ping
     // timed out): the session already knows why, and it is not the handler's bug.
     if (!(error instanceof ClosedReceiveChannelError || error instanceof ClosedSendChannelError)) report(onError, error, request);

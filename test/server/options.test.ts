@@ -20,6 +20,8 @@ test("bad options throw a TypeError / RangeError that names them", () => {
     [{ origin: ["a.example"] }, TypeError, /origin/],
     [{ origin: ["https://a.example/path"] }, TypeError, /did you mean "https:\/\/a\.example"/],
     [{ selectProtocol: "json" as never }, TypeError, /selectProtocol/],
+    [{ exposeErrors: "yes" as never }, TypeError, /exposeErrors must be true or false; got "yes" \(a string\)/],
+    [{ exposeErrors: 1 as never }, TypeError, /exposeErrors/],
     [{ pingIntervalMillis: 5 } as never, TypeError, /Unknown option "pingIntervalMillis"/],
   ];
   for (const [options, type, message] of bad) {

@@ -92,9 +92,9 @@ test("a handler's close code and reason reach the client", { timeout: 10_000 }, 
   }
 });
 
-test("a handler that throws closes with 1011 and its message, and is reported", { timeout: 10_000 }, async () => {
+test("a handler that throws closes with 1011 (its message with exposeErrors), and is reported", { timeout: 10_000 }, async () => {
   const reported = deferred<{ error: unknown; request: WebSocketServerRequest | null }>();
-  const server = await serve({ port: 0, onError: (error, request) => reported.resolve({ error, request }) }, (routes) =>
+  const server = await serve({ port: 0, exposeErrors: true, onError: (error, request) => reported.resolve({ error, request }) }, (routes) =>
     routes.webSocket("/boom", async (session) => {
       await session.incoming.receive();
       throw new Error("handler exploded");
@@ -122,7 +122,7 @@ test("a handler that throws synchronously does not crash the process", { timeout
   );
   try {
     const client = await openWs(`${server.url}/sync`);
-    assert.deepEqual(await within(wsClosed(client), 2_000), { code: 1011, reason: "sync failure" });
+    assert.deepEqual(await within(wsClosed(client), 2_000), { code: 1011, reason: "Internal error" });
     assert.equal(errors.length, 1);
   } finally {
     await server.close();
