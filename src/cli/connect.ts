@@ -37,7 +37,9 @@ Ctrl-C closes with 1001 (press it again to cut the connection at once).
 <url> is ws://, wss://, http:// or https://; without a scheme, ws:// is assumed.
 
 Options:
-  -H, --header <"Name: value">  Add a request header (repeatable)
+  -H, --header <"Name: value">  Add a request header (repeatable); not one the
+                                handshake sets itself (Upgrade, Connection,
+                                Sec-WebSocket-*: -s offers subprotocols)
   -s, --subprotocol <name>      Offer a subprotocol (repeatable, preferred first)
       --ping <duration>         Send a ping this often; give up when no pong
                                 comes within twice that (default: no pings)
@@ -136,12 +138,33 @@ interface ConnectOptions {
   readonly maxAttempts: number | null;
 }
 
+/**
+ * Headers the handshake writes itself, with what to use instead. The library refuses them too, but
+ * its message names API options; a CLI user needs the flag.
+ */
+const HANDSHAKE_HEADERS: ReadonlyMap<string, string> = new Map([
+  ["sec-websocket-protocol", "use -s / --subprotocol <name> to offer a subprotocol (repeatable, preferred first)"],
+  ["sec-websocket-extensions", "the handshake sets it itself (kite connect offers no extensions)"],
+  ["sec-websocket-key", "the handshake sets it itself (a fresh random key for each connection)"],
+  ["sec-websocket-version", "the handshake sets it itself (always 13)"],
+  ["sec-websocket-accept", "a response header, sent by the server"],
+  ["upgrade", "the handshake sets it itself (Upgrade: websocket)"],
+  ["connection", "the handshake sets it itself (Connection: Upgrade)"],
+]);
+
+/** Refuses a `-H` the handshake owns, before connecting, naming the flag to use instead. */
+function checkHandshakeHeader([name, value]: [string, string]): [string, string] {
+  const instead = HANDSHAKE_HEADERS.get(name.toLowerCase());
+  if (instead !== undefined) throw new UsageError(`-H ${name}: ${instead}`, "connect");
+  return [name, value];
+}
+
 function parse(args: readonly string[]): ConnectOptions | "help" {
   const { values, positionals } = parseCommandLine(args, OPTIONS, "connect");
   if (values.help) return "help";
   if (positionals.length === 0) throw new UsageError("missing <url>", "connect");
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`, "connect");
-  const headers = (values.header ?? []).map((header) => parseHeader(header, "connect"));
+  const headers = (values.header ?? []).map((header) => checkHandshakeHeader(parseHeader(header, "connect")));
   const protocols = values.subprotocol ?? [];
   const target: WebSocketRequestOptions = { url: normalizeUrl(positionals[0]), headers, protocols };
   let href: string;

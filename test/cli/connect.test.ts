@@ -310,12 +310,39 @@ describe("kite connect", () => {
     ),
   );
 
+  // The library refuses these headers too, naming its API (the protocols option); kite names its flags.
+  for (const [header, message] of [
+    ["Sec-WebSocket-Protocol: chat.v1", /^kite connect: -H Sec-WebSocket-Protocol: use -s \/ --subprotocol <name> to offer a subprotocol/],
+    ["sec-websocket-extensions: permessage-deflate", /^kite connect: -H sec-websocket-extensions: the handshake sets it itself/],
+    ["Sec-WebSocket-Key: x", /^kite connect: -H Sec-WebSocket-Key: the handshake sets it itself/],
+    ["Sec-WebSocket-Version: 8", /^kite connect: -H Sec-WebSocket-Version: the handshake sets it itself/],
+    ["Upgrade: websocket", /^kite connect: -H Upgrade: the handshake sets it itself/],
+    ["Connection: keep-alive", /^kite connect: -H Connection: the handshake sets it itself/],
+  ] as const) {
+    it(`-H ${header}: a usage error (exit 2) naming kite's flags, before connecting`, TEST, async () => {
+      const listener = await silentServer();
+      let connections = 0;
+      listener.server.on("connection", () => connections++);
+      try {
+        const kite = spawnKite(["connect", "-H", header, `ws://127.0.0.1:${listener.port}/`]);
+        assert.equal(await kite.exited(), 2);
+        assert.match(kite.stderr, message);
+        assert.doesNotMatch(kite.stderr, /protocols option|ws\.extensions/);
+        assert.match(kite.stderr, /Try 'kite connect --help'/);
+        assert.equal(kite.stdout, "");
+        assert.equal(connections, 0, "kite connected before refusing the header");
+      } finally {
+        await listener.close();
+      }
+    });
+  }
+
   for (const [args, message] of [
     [["connect"], /missing <url>/],
     [["connect", "ftp://x/"], /scheme/],
     [["connect", "ws://x/", "ws://y/"], /unexpected argument/],
     [["connect", "ws://x/", "-H", "no colon"], /Name: value/],
-    [["connect", "ws://x/", "-H", "Upgrade: h2c"], /upgrade header is set by the handshake/],
+    [["connect", "ws://x/", "-H", "Upgrade: h2c"], /-H Upgrade: the handshake sets it itself/],
     [["connect", "ws://x/", "-s", "bad name"], /Invalid subprotocol/],
     [["connect", "ws://x/", "--ping", "soon"], /--ping takes milliseconds/],
     [["connect", "ws://x/", "--binary", "octal"], /--binary takes hex or base64/],

@@ -129,7 +129,7 @@ export async function unusedPort(): Promise<number> {
 }
 
 /** A TCP server on a free port that accepts connections and says nothing, holding them open. */
-export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function silentServer(): Promise<{ port: number; server: import("node:net").Server; close(): Promise<void> }> {
   const sockets = new Set<import("node:net").Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -139,6 +139,7 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
