@@ -4,6 +4,7 @@ import type { EngineConnection, WebSocketRequest } from "../engine.js";
 import { callerHeaderFields } from "../handshake-request.js";
 import type { CioEngineConfig } from "./cio-config.js";
 import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
+import { bodyExcerpt } from "../../http/chunked-body.js";
 import { computeAccept, generateWebSocketKey, headerHasToken } from "../../protocol/handshake.js";
 import { SocketTransport } from "../../transport/socket-transport.js";
 import type { FrameTransport } from "../../session/transport.js";
@@ -152,12 +153,14 @@ export function checkUpgradeResponse(head: ResponseHead, key: string, offered: r
   return chosen;
 }
 
-/** Reads at most 4 KiB of a refused handshake's body, waiting at most a second for it. */
+/**
+ * Reads at most 4 KiB of a refused handshake's body, decoded from its framing (chunked, or bounded by
+ * `Content-Length`), waiting at most a second for it.
+ */
 function readBodyExcerpt(socket: Socket, head: ResponseHead, first: Uint8Array): Promise<string> {
-  const declared = Number(head.header("content-length") ?? NaN);
-  const wanted = Math.min(BODY_EXCERPT_BYTES, Number.isFinite(declared) ? declared : BODY_EXCERPT_BYTES);
-  const parts: Uint8Array[] = [first];
-  let size = first.length;
+  const excerpt = bodyExcerpt(head, BODY_EXCERPT_BYTES);
+  const text = (): string => Buffer.from(excerpt.bytes()).toString("utf8");
+  if (excerpt.push(first) || socket.destroyed) return Promise.resolve(text());
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -165,18 +168,12 @@ function readBodyExcerpt(socket: Socket, head: ResponseHead, first: Uint8Array):
       socket.off("end", done);
       socket.off("close", done);
       socket.off("error", done);
-      resolve(Buffer.concat(parts).subarray(0, wanted).toString("utf8"));
+      resolve(text());
     };
     const onData = (chunk: Buffer): void => {
-      parts.push(chunk);
-      size += chunk.length;
-      if (size >= wanted) done();
+      if (excerpt.push(chunk)) done();
     };
     const timer = setTimeout(done, BODY_WAIT_MILLIS);
-    if (size >= wanted || socket.destroyed) {
-      done();
-      return;
-    }
     socket.on("data", onData);
     socket.on("end", done);
     socket.on("close", done);
