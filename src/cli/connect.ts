@@ -22,7 +22,7 @@ import {
   type BinaryEncoding,
 } from "./args.js";
 import type { Command } from "./command.js";
-import { ExitCode, sessionExitCode } from "./exit-codes.js";
+import { ExitCode, closeTimeoutOf, sessionExitCode } from "./exit-codes.js";
 import { Interrupts, type CliIo } from "./io.js";
 import { decodeBinaryLine, describeError, escapeControls, formatClose, renderPayload } from "./output.js";
 import { LineConsole } from "./terminal.js";
@@ -45,6 +45,11 @@ Options:
                                 comes within twice that (default: no pings)
       --connect-timeout <duration>
                                 Give up connecting after this long (default 15s)
+      --close-timeout <duration>
+                                After sending our Close frame (end of input,
+                                Ctrl-C), wait this long for the server's answer
+                                before cutting the connection (exit 4; default:
+                                twice --ping, or 15s)
       --reconnect               When the connection is lost (no close handshake,
                                 a ping timeout, a close with 1001 or 1011-1013,
                                 a network error, a 429 or 5xx answer), connect
@@ -90,6 +95,9 @@ Exit status:
   3    closed abnormally: connection lost (1006), protocol error, ping timeout,
        or the server closed with any other code (1011, 4001, ...); with
        --reconnect, gave up after having been connected
+  4    close handshake timed out: we closed (end of input, Ctrl-C) and the
+       server did not answer our Close frame within --close-timeout, so the
+       connection was cut
   130  Ctrl-C cut the connection without waiting for the close handshake (a
        second Ctrl-C, or one while a close is waiting for the server)
 
@@ -100,6 +108,7 @@ Examples:
   kite connect wss://example.com/feed -H "Authorization: Bearer $TOKEN" -s v1.feed --ping 20s --json
   kite connect --reconnect --ping 20s ws://127.0.0.1:8080/feed
   kite connect --verbose --ping 5s ws://127.0.0.1:8080/echo 2>kite.log
+  kite connect --close-timeout 2s ws://127.0.0.1:8080/echo
 `;
 
 const OPTIONS = {
@@ -107,6 +116,7 @@ const OPTIONS = {
   subprotocol: { type: "string", short: "s", multiple: true },
   ping: { type: "string" },
   "connect-timeout": { type: "string" },
+  "close-timeout": { type: "string" },
   reconnect: { type: "boolean" },
   "max-attempts": { type: "string" },
   wait: { type: "string", short: "w" },
@@ -125,6 +135,8 @@ interface ConnectOptions {
   readonly href: string;
   readonly pingMillis: number | null;
   readonly connectTimeoutMillis: number | null;
+  /** How long to wait for the server's answer to our Close (`--close-timeout`), or null for the session's own deadline. */
+  readonly closeTimeoutMillis: number | null;
   readonly waitMillis: number;
   readonly binary: BinaryEncoding | null;
   readonly json: boolean;
@@ -179,6 +191,8 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
   }
   const connectTimeout = values["connect-timeout"] === undefined ? null : parseDuration(values["connect-timeout"], "--connect-timeout", "connect");
   if (connectTimeout === 0) throw new UsageError("--connect-timeout must be more than 0", "connect");
+  const closeTimeout = values["close-timeout"] === undefined ? null : parseDuration(values["close-timeout"], "--close-timeout", "connect");
+  if (closeTimeout === 0) throw new UsageError("--close-timeout must be more than 0", "connect");
   const reconnect = values.reconnect === true;
   const maxAttempts = values["max-attempts"] === undefined ? null : parseCount(values["max-attempts"], "--max-attempts", "connect");
   if (maxAttempts !== null && !reconnect) throw new UsageError("--max-attempts goes with --reconnect", "connect");
@@ -188,6 +202,7 @@ function parse(args: readonly string[]): ConnectOptions | "help" {
     href,
     pingMillis: values.ping === undefined ? null : parseDuration(values.ping, "--ping", "connect") || null,
     connectTimeoutMillis: connectTimeout,
+    closeTimeoutMillis: closeTimeout,
     waitMillis: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait", "connect"),
     binary: values.binary === undefined ? null : parseBinaryEncoding(values.binary, "connect"),
     json: values.json === true,
@@ -309,6 +324,8 @@ async function converseReconnecting(
   let incomingEnded = false;
   let lastFailure: unknown = null;
   let lastClosed: ClosedEvent | null = null;
+  /** Why the connection we were closing failed (a close handshake that timed out), if it did. */
+  let ourCloseFailure: unknown = null;
   const say = (text: string): void => {
     if (!options.quiet) terminal.status(text);
   };
@@ -317,6 +334,8 @@ async function converseReconnecting(
     if (closedByUs) return;
     closedByUs = true;
     terminal.close();
+    const current = session.session;
+    if (current !== null && options.closeTimeoutMillis !== null) current.timeoutMillis = options.closeTimeoutMillis;
     void session.close(reason);
   };
   const force = (): void => {
@@ -338,7 +357,10 @@ async function converseReconnecting(
     }
   });
   session.on("closed", (event) => {
-    if (closedByUs) return;
+    if (closedByUs) {
+      ourCloseFailure = event.error;
+      return;
+    }
     // Told with the retry that follows; a close that ends the run is told by the last line.
     lastClosed = event;
     if (event.unconfirmed.length > 0) {
@@ -382,11 +404,13 @@ async function converseReconnecting(
     }
     return ExitCode.FAILED;
   }
+  // The session ends without an error when we close it, even if its last close handshake timed out.
+  const failure = ended.error ?? closeTimeoutOf(ourCloseFailure);
   let code: number;
-  if (closedByUs && ended.error === null) code = ExitCode.OK;
-  else if (ended.error !== null) code = ExitCode.ABNORMAL_CLOSE;
+  if (closedByUs && failure === null) code = ExitCode.OK;
+  else if (failure !== null) code = sessionExitCode(failure, ended.reason, closedByUs);
   else code = sessionExitCode(null, ended.reason, false);
-  reportClose(terminal, ended.reason, ended.error, code, options.quiet);
+  reportClose(terminal, ended.reason, failure, code, options.quiet);
   return code;
 }
 
@@ -477,6 +501,8 @@ async function converse(
     if (closedByUs || incomingEnded) return;
     closedByUs = true;
     terminal.close();
+    // Only the close handshake's deadline: set now, so the pong deadline of --ping stays as it was.
+    if (options.closeTimeoutMillis !== null) session.timeoutMillis = options.closeTimeoutMillis;
     void session.close(reason);
   };
   const force = (): void => {
@@ -539,6 +565,13 @@ async function show(frame: Frame, terminal: LineConsole, options: ConnectOptions
 export function reportClose(terminal: LineConsole, reason: CloseReason | null, failure: unknown, code: number, quiet: boolean): void {
   const normal = code === ExitCode.OK;
   if (quiet && normal) return;
+  const timedOut = closeTimeoutOf(failure);
+  if (timedOut !== null) {
+    // Not "connection lost": the connection was fine, the server just never confirmed the close.
+    const line = `kite: close handshake timed out after ${timedOut.timeoutMillis} ms: the server did not answer our Close frame, so the connection was cut (1006)`;
+    terminal.status(terminal.err.yellow(line));
+    return;
+  }
   // `incoming` fails with ClosedReceiveChannelError; its cause says what happened.
   const cause = failure instanceof Error && failure.cause instanceof Error ? failure.cause : failure;
   const explained = cause instanceof Error && reason !== null && reason.message !== "" && cause.message.includes(reason.message);

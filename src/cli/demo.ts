@@ -40,7 +40,8 @@ Options:
   -h, --help       Show this help
 
 Exit status: as for kite connect (0 normal close, 1 could not listen or
-connect, 2 usage error, 3 abnormal close, 130 forced by a second Ctrl-C).
+connect, 2 usage error, 3 abnormal close, 4 close handshake timed out, 130
+forced by a second Ctrl-C).
 
 Examples:
   npm start

@@ -1,4 +1,5 @@
 import { CloseReason } from "../protocol/close-reason.js";
+import { CloseTimeoutError } from "../errors.js";
 
 /** How `kite` ends; `kite connect --help` documents the same table. */
 export const ExitCode = Object.freeze({
@@ -10,6 +11,8 @@ export const ExitCode = Object.freeze({
   USAGE: 2,
   /** The session ended abnormally: 1006, protocol error, ping timeout, or another close code from the server. */
   ABNORMAL_CLOSE: 3,
+  /** We closed, and the server did not answer our Close frame in time: the connection was cut (1006). */
+  CLOSE_TIMEOUT: 4,
   /** A second Ctrl-C cut the connection without waiting for the close handshake (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const);
@@ -30,8 +33,22 @@ const NORMAL_CODES: ReadonlySet<number> = new Set([
  * @param closedByUs whether we sent the first Close frame
  */
 export function sessionExitCode(failure: unknown, reason: CloseReason | null, closedByUs: boolean): ExitCode {
+  if (closeTimeoutOf(failure) !== null) return ExitCode.CLOSE_TIMEOUT;
   if (failure !== null) return ExitCode.ABNORMAL_CLOSE;
   if (closedByUs) return ExitCode.OK;
   if (reason === null || NORMAL_CODES.has(reason.code)) return ExitCode.OK;
   return ExitCode.ABNORMAL_CLOSE;
+}
+
+/**
+ * The `CloseTimeoutError` that ended a session, found in `failure` or its causes (`incoming` may
+ * wrap it in a `ClosedReceiveChannelError`), or null.
+ */
+export function closeTimeoutOf(failure: unknown): CloseTimeoutError | null {
+  let error = failure;
+  for (let depth = 0; depth < 8 && error instanceof Error; depth++) {
+    if (error instanceof CloseTimeoutError) return error;
+    error = error.cause;
+  }
+  return null;
 }

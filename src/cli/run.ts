@@ -25,6 +25,16 @@ Options:
   -h, --help     Show this help
   -v, --version  Show kite's version
 
+Exit status:
+  0    success: a session closed normally, or help or version shown
+  1    could not connect (network, TLS, timeout, refused handshake) or listen
+  2    usage error
+  3    the session ended abnormally: connection lost (1006), protocol error,
+       ping timeout, or another close code from the server (1011, 4001, ...)
+  4    the close handshake timed out: the server did not answer our Close
+       frame in time (--close-timeout), so the connection was cut
+  130  a second Ctrl-C cut the connection without waiting
+
 Run 'kite <command> --help' for a command's options and exit codes.
 `;
 

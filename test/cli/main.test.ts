@@ -28,6 +28,8 @@ describe("kite", () => {
       assert.equal(code, 0);
       assert.match(stdout, /^Usage: kite <command> \[options\]/);
       for (const command of ["connect", "echo", "demo", "help"]) assert.match(stdout, new RegExp(`\\n  ${command}\\b`));
+      // The exit codes every command shares, 4 (a close handshake that timed out) included.
+      assert.match(stdout, /Exit status:\n {2}0 [\s\S]*\n {2}1 [\s\S]*\n {2}2 [\s\S]*\n {2}3 [\s\S]*\n {2}4 +the close handshake timed out[\s\S]*\n {2}130 /);
       assert.equal(stderr, "");
     });
   }
@@ -37,8 +39,8 @@ describe("kite", () => {
       const { code, stdout } = await run(args);
       assert.equal(code, 0);
       assert.match(stdout, /^Usage: kite connect \[options\] <url>/);
-      assert.match(stdout, /Exit status:\n {2}0 .*\n[\s\S]*\n {2}1 [\s\S]*\n {2}2 [\s\S]*\n {2}3 /);
-      for (const option of ["--header", "--subprotocol", "--ping", "--binary", "--json", "--no-color", "--connect-timeout"]) {
+      assert.match(stdout, /Exit status:\n {2}0 .*\n[\s\S]*\n {2}1 [\s\S]*\n {2}2 [\s\S]*\n {2}3 [\s\S]*\n {2}4 +close handshake timed out/);
+      for (const option of ["--header", "--subprotocol", "--ping", "--binary", "--json", "--no-color", "--connect-timeout", "--close-timeout"]) {
         assert.ok(stdout.includes(option), option);
       }
     });

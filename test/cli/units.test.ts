@@ -5,6 +5,7 @@ import { UsageError, normalizeUrl, parseDuration, parseHeader, parsePort } from 
 import { createStyle, decodeBinaryLine, escapeControls, formatClose, prettyJson, toHex, useColor } from "../../src/cli/output.js";
 import { ExitCode, sessionExitCode } from "../../src/cli/exit-codes.js";
 import { CloseReason } from "../../src/protocol/close-reason.js";
+import { ClosedReceiveChannelError, CloseTimeoutError, ConnectionClosedError } from "../../src/errors.js";
 import { packageVersion } from "../../src/cli/version.js";
 
 describe("cli arguments", () => {
@@ -94,6 +95,15 @@ describe("cli exit codes", () => {
     assert.equal(sessionExitCode(null, new CloseReason(1011, "oops"), false), ExitCode.ABNORMAL_CLOSE);
     assert.equal(sessionExitCode(null, new CloseReason(4001, ""), false), ExitCode.ABNORMAL_CLOSE);
     assert.equal(sessionExitCode(new Error("lost"), new CloseReason(1006, ""), true), ExitCode.ABNORMAL_CLOSE);
+  });
+
+  it("4 for a close handshake that timed out, as it is or as the cause of incoming's failure", () => {
+    const timedOut = new CloseTimeoutError("The close handshake timed out", 300);
+    const lost = new CloseReason(1006, "");
+    assert.equal(ExitCode.CLOSE_TIMEOUT, 4);
+    assert.equal(sessionExitCode(timedOut, lost, true), ExitCode.CLOSE_TIMEOUT);
+    assert.equal(sessionExitCode(new ClosedReceiveChannelError("closed", { cause: timedOut }), lost, true), ExitCode.CLOSE_TIMEOUT);
+    assert.equal(sessionExitCode(new ConnectionClosedError("lost"), lost, true), ExitCode.ABNORMAL_CLOSE);
   });
 });
 
