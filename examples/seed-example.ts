@@ -6,6 +6,7 @@
 //     npx kite echo --greet "Hello! Type a line and press Enter."
 // and in another, in a project with kite-ws installed:
 //     npx tsx seed-example.ts        (or: node seed-example.ts on Node 22.18 and later)
+// With the server on another port (kite echo --port 8081 ...): PORT=8081 npx tsx seed-example.ts
 // `npm start` in the kite-ws repository runs the same example with an embedded server.
 import { createInterface } from "node:readline";
 import { CIO, Frame, HttpClient, HttpMethod, WebSockets } from "kite-ws";
@@ -16,10 +17,13 @@ const client = new HttpClient(CIO, (config) =>
   }),
 );
 
+// The server's port: 8080 as in Ktor's example, unless PORT says otherwise.
+const port = process.env.PORT ? Number(process.env.PORT) : 8080;
+
 // What the user types, a line at a time (Kotlin's Scanner(System.`in`)).
 const input = createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
 
-await client.webSocket({ method: HttpMethod.Get, host: "127.0.0.1", port: 8080, path: "/echo" }, async (session) => {
+await client.webSocket({ method: HttpMethod.Get, host: "127.0.0.1", port, path: "/echo" }, async (session) => {
   while (true) {
     const othersMessage = await session.incoming.receive();
     if (othersMessage instanceof Frame.Text) console.log(othersMessage.readText());

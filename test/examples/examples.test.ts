@@ -1,12 +1,13 @@
 // Every file in examples/ runs, as its own process, to a clean exit (code 0) within a bound: new
 // examples are found, not listed. An example gets no input (stdin is at its end at once) and may
 // connect to 127.0.0.1 / ::1 only; the few that need more say so in SETUP below, as a user would be
-// told in the example's header.
+// told in the example's header. No example's test takes a fixed port: one that needs a server gets
+// it on a free port, through the PORT variable its header documents (8080 when unset, for users).
 //
 // The examples are the files pretest compiled into build/examples/. They import "kite-ws" by name, as a
 // user would; register-kite-ws.js resolves that name through package.json "exports" to the same test
 // build (build/src/...) instead of dist/, which other tests rebuild while the suite runs.
-import { describe, test, type TestContext } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -27,8 +28,10 @@ interface ExampleSetup {
   readonly because: string;
   /** Written to the example's stdin, which is then closed. */
   readonly stdin?: string;
-  /** Started before the example, closed after it. */
+  /** Started (on a free port) before the example, closed after it. */
   readonly server?: () => Promise<WebSocketServer>;
+  /** Environment for the example, given the server started for it (e.g. its port). */
+  readonly env?: (server: WebSocketServer | null) => Readonly<Record<string, string>>;
   /** What the example must print, line by line. */
   readonly stdout?: readonly string[];
 }
@@ -37,12 +40,14 @@ const SEED_GREETING = "Hello! Type a line and press Enter.";
 
 /** The examples that need something, by file name without extension. */
 const SETUP: Record<string, ExampleSetup> = {
-  // Ktor's seed example, to the letter: it talks to ws://127.0.0.1:8080/echo and sends what the user
-  // types. Its header asks for `kite echo --greet ...` there; this is that server.
+  // Ktor's seed example, to the letter: it talks to ws://127.0.0.1:8080/echo, or to the port in
+  // PORT, and sends what the user types. Its header asks for `kite echo --greet ...`; this is that
+  // server, on a free port.
   "seed-example": {
-    because: "an echo server that greets on 127.0.0.1:8080, and a line typed",
+    because: "an echo server that greets on 127.0.0.1 (a free port, as PORT), and a line typed",
     stdin: "hello\n",
-    server: () => greetingEchoServer(8080),
+    server: () => greetingEchoServer(0),
+    env: (server) => ({ PORT: String(server?.port) }),
     stdout: [SEED_GREETING, "hello"],
   },
 };
@@ -60,8 +65,42 @@ function runnable(name: string): string {
   return join(build, "examples", name.replace(/\.ts$/, ".js").replace(/\.mts$/, ".mjs"));
 }
 
+/**
+ * A WebSocket server on 127.0.0.1:8080 for as long as the examples run, as `kite echo` would be
+ * when a user follows the README: examples must not need 8080 (nor get this server's greeting).
+ * Null when 8080 was already taken, which proves as much.
+ */
+let decoy: { server: WebSocketServer; state: { connections: number } } | null = null;
+const DECOY_GREETING = "the server on 8080, which no example's test should reach";
+
+before(async () => {
+  const state = { connections: 0 };
+  try {
+    const server = await serve({ host: "127.0.0.1", port: 8080 }, (routes) =>
+      routes.webSocket("/echo", async (session) => {
+        state.connections++;
+        await session.send(DECOY_GREETING);
+        for await (const frame of session.incoming) await session.send(frame);
+      }),
+    );
+    decoy = { server, state };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    // Something else holds 8080 (a user's `kite echo`, another test): the examples run beside it.
+  }
+});
+
+after(async () => {
+  await decoy?.server.close();
+});
+
 describe("examples/", () => {
   const examples = findExamples();
+
+  test("run while something listens on 127.0.0.1:8080 (a server of this test's, or another's)", (t) => {
+    if (decoy === null) t.diagnostic("8080 was taken already: the examples run beside whatever holds it");
+    else t.diagnostic("this test holds 127.0.0.1:8080 while the examples run");
+  });
 
   test("has examples, and SETUP names only examples that exist", () => {
     assert.ok(examples.length > 0, "no examples found in examples/");
@@ -75,13 +114,15 @@ describe("examples/", () => {
     test(title, { timeout: EXAMPLE_TIMEOUT_MILLIS + 20_000 }, async (t) => {
       const file = runnable(name);
       assert.ok(existsSync(file), `${file} does not exist: is examples/ in tsconfig.json's "include"?`);
-      const server = setup?.server ? await startWithRetries(t, setup.server) : null;
+      const server = setup?.server ? await setup.server() : null;
       try {
-        const run = await runExample(file, setup?.stdin ?? "");
+        const run = await runExample(file, setup?.stdin ?? "", setup?.env?.(server) ?? {});
         const report = `\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
         assert.ok(!run.timedOut, `still running after ${EXAMPLE_TIMEOUT_MILLIS} ms, killed${report}`);
         assert.equal(run.code, 0, `exit code ${String(run.code)}, signal ${String(run.signal)}${report}`);
         if (setup?.stdout) assert.deepEqual(run.stdout.trimEnd().split("\n"), setup.stdout, report);
+        assert.ok(!run.stdout.includes(DECOY_GREETING), `examples/${name} connected to 127.0.0.1:8080${report}`);
+        assert.equal(decoy?.state.connections ?? 0, 0, `a connection reached the server on 8080 while examples/${name} ran`);
         t.diagnostic(`${name}: ${run.millis} ms`);
       } finally {
         await server?.close();
@@ -100,10 +141,12 @@ interface Run {
 }
 
 /** Runs one example with node, the kite-ws resolver and the loopback guard, feeding it `stdin`. */
-function runExample(file: string, stdin: string): Promise<Run> {
+function runExample(file: string, stdin: string, extraEnv: Readonly<Record<string, string>>): Promise<Run> {
   // The test runner marks its children with NODE_TEST_CONTEXT; an example that uses node:test must
-  // run as a plain program, reporting to its own stdout and setting its own exit code.
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  // run as a plain program, reporting to its own stdout and setting its own exit code. PORT is the
+  // example's only when SETUP gives it one.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...extraEnv };
+  if (!("PORT" in extraEnv)) delete env.PORT;
   delete env.NODE_TEST_CONTEXT;
   const started = performance.now();
   const child = spawn(
@@ -132,23 +175,6 @@ function runExample(file: string, stdin: string): Promise<Run> {
       done({ code, signal, timedOut, stdout, stderr, millis: Math.round(performance.now() - started) });
     });
   });
-}
-
-/**
- * Starts a server on a fixed port, retrying for a while when the port is taken: another test may hold
- * it for a moment (test/cli/demo.test.ts blocks 8080 to check the demo's fallback).
- */
-async function startWithRetries(t: TestContext, start: () => Promise<WebSocketServer>): Promise<WebSocketServer> {
-  const deadline = performance.now() + 15_000;
-  for (;;) {
-    try {
-      return await start();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || performance.now() > deadline) throw error;
-      t.diagnostic(`port in use, retrying: ${String(error)}`);
-      await new Promise((wait) => setTimeout(wait, 250));
-    }
-  }
 }
 
 /** What `kite echo --greet <SEED_GREETING>` runs: greet each client, then send back what it sends. */
