@@ -2,8 +2,54 @@
 import { FrameType, frameTypeName } from "./frame-type.js";
 import { CloseReason, decodeClosePayload, encodeClosePayload } from "./close-reason.js";
 import { decodeUtf8, encodeUtf8, utf8Length } from "./utf8.js";
+import { quote, typeError } from "../util/describe-value.js";
 
 const EMPTY = new Uint8Array(0);
+/** How much of a payload `util.inspect` / `console.log` show. */
+const PREVIEW_CHARS = 60;
+const PREVIEW_BYTES = 16;
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * Bytes as `send` and the frame constructors take them, as `WebSocket.send` does: an `ArrayBuffer`, or
+ * any view of one (`Uint8Array`, `Buffer`, `DataView`, `Float32Array`, ...), whose exact bytes
+ * (`byteOffset` to `byteOffset + byteLength`) are the payload.
+ */
+export type BinaryData = ArrayBuffer | ArrayBufferView;
+
+/**
+ * The payload bytes of `data` as a `Uint8Array` view (no copy), or null when `data` is not binary
+ * data. Works across realms (a `Buffer` in a test runner's VM context), where `instanceof` does not.
+ */
+export function bytesOf(data: unknown): Uint8Array | null {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === "[object ArrayBuffer]") {
+    return new Uint8Array(data as ArrayBuffer);
+  }
+  return null;
+}
+
+/** `data` as payload bytes, or a `TypeError` naming the parameter. */
+function payload(data: unknown, what: string): Uint8Array {
+  const bytes = bytesOf(data);
+  if (bytes === null) throw typeError(what, "an ArrayBuffer or an ArrayBufferView (Uint8Array, Buffer, DataView, ...)", data);
+  return bytes;
+}
+
+/**
+ * A control frame's payload, or none. Its size (at most 125 bytes) is checked where the frame is sent,
+ * so a raw session can still build an oversized one to test a peer's handling of it.
+ */
+function controlPayload(data: unknown, what: string): Uint8Array {
+  return data === undefined ? EMPTY : data instanceof Uint8Array ? data : payload(data, what);
+}
+
+function flag(value: unknown, what: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw typeError(what, "a boolean", value);
+  return value;
+}
 
 /**
  * A WebSocket frame: `Frame.Text`, `Frame.Binary`, `Frame.Close`, `Frame.Ping` or `Frame.Pong`.
@@ -23,12 +69,13 @@ export abstract class Frame {
   /** @internal The payload as given, or null while a text frame holds only its string. */
   bytes: Uint8Array | null;
 
-  protected constructor(fin: boolean, data: Uint8Array | null, rsv1 = false, rsv2 = false, rsv3 = false) {
+  protected constructor(fin: boolean, data: Uint8Array | null, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
+    if (typeof fin !== "boolean") throw typeError(`new Frame.${new.target.name}(fin, ...): fin`, "a boolean", fin);
     this.fin = fin;
     this.bytes = data;
-    this.rsv1 = rsv1;
-    this.rsv2 = rsv2;
-    this.rsv3 = rsv3;
+    this.rsv1 = rsv1 === false || rsv1 === undefined ? false : flag(rsv1, "rsv1");
+    this.rsv2 = rsv2 === false || rsv2 === undefined ? false : flag(rsv2, "rsv2");
+    this.rsv3 = rsv3 === false || rsv3 === undefined ? false : flag(rsv3, "rsv3");
   }
 
   /**
@@ -63,6 +110,21 @@ export abstract class Frame {
   toString(): string {
     return `Frame ${frameTypeName(this.frameType)} (fin=${this.fin}, buffer len = ${this.byteLength})`;
   }
+
+  /** `console.log` / `util.inspect`: `toString()` and a short preview of the payload. */
+  [INSPECT](): string {
+    const preview = this.preview();
+    return preview === "" ? this.toString() : `${this.toString()} ${preview}`;
+  }
+
+  /** @internal A bounded preview of the payload for `util.inspect`: bytes in hex by default. */
+  protected preview(): string {
+    const data = this.data;
+    if (data.length === 0) return "";
+    let hex = "";
+    for (let i = 0; i < Math.min(data.length, PREVIEW_BYTES); i++) hex += (i === 0 ? "" : " ") + data[i].toString(16).padStart(2, "0");
+    return `<${hex}${data.length > PREVIEW_BYTES ? " …" : ""}>`;
+  }
 }
 
 export namespace Frame {
@@ -75,14 +137,24 @@ export namespace Frame {
     text: string | null;
     private textBytes = -1;
 
-    /** `new Frame.Text("hi")`, or `new Frame.Text(fin, data)` for a fragment. */
+    /**
+     * `new Frame.Text("hi")`, or `new Frame.Text(fin, data)` for a fragment, `data` being text or its
+     * UTF-8 bytes. Anything else is a `TypeError`.
+     */
     constructor(text: string);
-    constructor(fin: boolean, data: Uint8Array | string, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean);
-    constructor(finOrText: boolean | string, data?: Uint8Array | string, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
-      const fin = typeof finOrText === "string" ? true : finOrText;
-      const payload = typeof finOrText === "string" ? finOrText : (data ?? EMPTY);
-      super(fin, typeof payload === "string" ? null : payload, rsv1, rsv2, rsv3);
-      this.text = typeof payload === "string" ? payload : null;
+    constructor(fin: boolean, data: string | BinaryData, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean);
+    constructor(finOrText: boolean | string, data?: string | BinaryData, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
+      if (typeof finOrText === "string") {
+        super(true, null);
+        this.text = finOrText;
+        return;
+      }
+      if (typeof finOrText !== "boolean") {
+        throw typeError("new Frame.Text(text) or new Frame.Text(fin, data): the first argument", "a string or a boolean", finOrText);
+      }
+      const text = typeof data === "string" ? data : null;
+      super(finOrText, text !== null ? null : data === undefined ? EMPTY : payload(data, "new Frame.Text(fin, data): data"), rsv1, rsv2, rsv3);
+      this.text = text;
     }
 
     /** The payload decoded as UTF-8 (decoded once, on first call). */
@@ -99,6 +171,13 @@ export namespace Frame {
       if (this.textBytes < 0) this.textBytes = utf8Length(this.text ?? "");
       return this.textBytes;
     }
+
+    protected override preview(): string {
+      if (this.byteLength === 0) return "";
+      // A fragment may end inside a character: previewed as bytes are, never decoded wrongly.
+      if (this.text === null && !this.fin) return super.preview();
+      return quote(this.text ?? decodeUtf8(this.data.subarray(0, PREVIEW_CHARS * 4)));
+    }
   }
 
   /** A binary frame (or a fragment of a binary message). */
@@ -107,12 +186,18 @@ export namespace Frame {
       return FrameType.BINARY;
     }
 
-    /** `new Frame.Binary(bytes)`, or `new Frame.Binary(fin, data)` for a fragment. */
-    constructor(data: Uint8Array);
-    constructor(fin: boolean, data: Uint8Array, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean);
-    constructor(finOrData: boolean | Uint8Array, data?: Uint8Array, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
-      if (typeof finOrData === "boolean") super(finOrData, data ?? EMPTY, rsv1, rsv2, rsv3);
-      else super(true, finOrData);
+    /**
+     * `new Frame.Binary(bytes)`, or `new Frame.Binary(fin, data)` for a fragment. The bytes are an
+     * `ArrayBuffer` or any view of one (its exact bytes); anything else is a `TypeError`.
+     */
+    constructor(data: BinaryData);
+    constructor(fin: boolean, data: BinaryData, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean);
+    constructor(finOrData: boolean | BinaryData, data?: BinaryData, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
+      if (typeof finOrData === "boolean") {
+        super(finOrData, data === undefined ? EMPTY : data instanceof Uint8Array ? data : payload(data, "new Frame.Binary(fin, data): data"), rsv1, rsv2, rsv3);
+      } else {
+        super(true, payload(finOrData, "new Frame.Binary(data): data"));
+      }
     }
   }
 
@@ -122,9 +207,18 @@ export namespace Frame {
       return FrameType.CLOSE;
     }
 
-    /** `new Frame.Close(reason)`, `new Frame.Close()` (no status code), or `new Frame.Close(rawPayload)`. */
-    constructor(reasonOrData?: CloseReason | Uint8Array) {
-      super(true, reasonOrData instanceof CloseReason ? encodeClosePayload(reasonOrData) : (reasonOrData ?? EMPTY));
+    /**
+     * `new Frame.Close(reason)`, `new Frame.Close()` (no status code), or `new Frame.Close(rawPayload)`
+     * (at most 125 bytes, checked when sent). A reason's code must be one a Close frame may carry
+     * (`RangeError` otherwise).
+     */
+    constructor(reasonOrData?: CloseReason | BinaryData) {
+      super(
+        true,
+        reasonOrData instanceof CloseReason
+          ? encodeClosePayload(reasonOrData)
+          : controlPayload(reasonOrData, "new Frame.Close(reasonOrData): reasonOrData"),
+      );
     }
 
     /**
@@ -134,6 +228,14 @@ export namespace Frame {
     readReason(): CloseReason {
       return decodeClosePayload(this.data);
     }
+
+    protected override preview(): string {
+      try {
+        return this.data.length === 0 ? "" : this.readReason().toString();
+      } catch {
+        return super.preview();
+      }
+    }
   }
 
   /** A ping; the peer answers with a pong carrying the same payload (at most 125 bytes). */
@@ -141,8 +243,9 @@ export namespace Frame {
     get frameType(): typeof FrameType.PING {
       return FrameType.PING;
     }
-    constructor(data: Uint8Array = EMPTY) {
-      super(true, data);
+    /** A ping with `data` (at most 125 bytes, checked when sent) as its payload, or none. */
+    constructor(data?: BinaryData) {
+      super(true, controlPayload(data, "new Frame.Ping(data): data"));
     }
   }
 
@@ -151,8 +254,9 @@ export namespace Frame {
     get frameType(): typeof FrameType.PONG {
       return FrameType.PONG;
     }
-    constructor(data: Uint8Array = EMPTY) {
-      super(true, data);
+    /** A pong with `data` (at most 125 bytes, checked when sent) as its payload, or none. */
+    constructor(data?: BinaryData) {
+      super(true, controlPayload(data, "new Frame.Pong(data): data"));
     }
   }
 }

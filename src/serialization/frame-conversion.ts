@@ -1,4 +1,5 @@
-import { Frame } from "../protocol/frame.js";
+import { Frame, bytesOf, type BinaryData } from "../protocol/frame.js";
+import { typeError } from "../util/describe-value.js";
 import { ConverterNotFoundError, DeserializationError, SchemaValidationError } from "../errors.js";
 import type { ReceiveChannel, SendChannel } from "../session/channel.js";
 import type { WebSocketContentConverter } from "./converter.js";
@@ -8,9 +9,28 @@ import type { StandardSchemaV1 } from "./standard-schema.js";
 // The serialization methods of both session classes (WebSocketSession and the reconnecting session)
 // are one-line calls into this file, so they behave alike.
 
-/** What `send` takes, as a frame: a string is Text, bytes are Binary, a frame stays as it is. */
-export function contentToFrame(content: string | Uint8Array | Frame): Frame {
-  return typeof content === "string" ? new Frame.Text(content) : content instanceof Frame ? content : new Frame.Binary(content);
+/**
+ * What `send` takes, as `WebSocket.send` does, plus frames: a string (a Text frame), an `ArrayBuffer`
+ * or any view of one (a Binary frame of its exact bytes), or a `Frame` as it is.
+ */
+export type SendContent = string | BinaryData | Frame;
+
+/** `send`'s content as a frame; a `TypeError` for anything `SendContent` does not name. */
+export function contentToFrame(content: SendContent): Frame {
+  if (typeof content === "string") return new Frame.Text(content);
+  if (content instanceof Frame) return content;
+  const bytes = bytesOf(content);
+  if (bytes === null) {
+    throw typeError("send(content): content", "a string, an ArrayBuffer, an ArrayBufferView (Uint8Array, Buffer, DataView, ...) or a Frame", content);
+  }
+  return new Frame.Binary(true, bytes);
+}
+
+/** A frame given to `outgoing.send`, or a `TypeError` for anything that is not one. */
+export function checkFrame(frame: unknown): asserts frame is Frame {
+  if (!(frame instanceof Frame)) {
+    throw typeError("outgoing.send(frame): frame", "a Frame (Frame.Text, Frame.Binary, ...; session.send() also takes strings and bytes)", frame);
+  }
 }
 
 /** The frame carrying `value`, for `sendSerialized`; throws `ConverterNotFoundError` without a converter. */

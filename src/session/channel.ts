@@ -120,12 +120,13 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   send(value: T): Promise<void> {
-    if (this.closed) return Promise.reject(this.sendError());
+    // A wrong value is the caller's mistake whatever the channel's state: said first.
     try {
       this.observer?.validate?.(this.owner, value);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.closed) return Promise.reject(this.sendError());
     if (this.offer(value)) return RESOLVED;
     if (this.onOverflow === "close") {
       const error = new ChannelOverflowError(`Channel is full (capacity ${this.capacity})`);
@@ -138,8 +139,8 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   trySend(value: T): boolean {
-    if (this.closed) return false;
     this.observer?.validate?.(this.owner, value);
+    if (this.closed) return false;
     return this.offer(value);
   }
 
