@@ -1,5 +1,6 @@
 import { decodeUtf8, encodeUtf8, isValidUtf8, utf8Length } from "./utf8.js";
 import { ProtocolViolationError } from "../errors.js";
+import { rangeError, typeError } from "../util/describe-value.js";
 
 const Codes = Object.freeze({
   /** 1000: the purpose of the connection is fulfilled; what `close()` sends by default. */
@@ -43,10 +44,11 @@ export class CloseReason {
   /** The reason text; at most 123 UTF-8 bytes of it are sent, the rest is cut. */
   readonly message: string;
 
+  /** A `TypeError` / `RangeError` unless `code` is a whole number from 0 to 65535 and `message` a string. */
   constructor(code: number, message = "") {
-    if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
-      throw new RangeError(`A close code is an integer from 0 to 65535, got ${code}`);
-    }
+    if (typeof code !== "number") throw typeError("CloseReason code", "a whole number from 0 to 65535", code);
+    if (!Number.isInteger(code) || code < 0 || code > 0xffff) throw rangeError("CloseReason code", "a whole number from 0 to 65535", code);
+    if (typeof message !== "string") throw typeError("CloseReason message", "a string", message);
     this.code = code;
     this.message = message;
   }
@@ -61,6 +63,11 @@ export class CloseReason {
   toString(): string {
     return `CloseReason(${this.knownReason ?? this.code}${this.message ? `, ${JSON.stringify(this.message)}` : ""})`;
   }
+
+  /** `console.log` / `util.inspect` show `toString()`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 /**
@@ -69,6 +76,40 @@ export class CloseReason {
  */
 export function isSendableCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
+
+/**
+ * The reason of `close()`, `close(reason)` or `close(code, reason)`, checked before anything is sent.
+ * A `CloseReason` may carry any code a Close frame may (its message is cut to fit); a bare code follows
+ * `WebSocket.close`: 1000 or 3000–4999, with at most 123 bytes of reason. `close(undefined, "bye")` is
+ * 1000 with that reason, as in browsers.
+ */
+export function closeReasonOf(reasonOrCode: unknown, message: unknown): CloseReason {
+  if (reasonOrCode instanceof CloseReason) {
+    if (message !== undefined) throw typeError("close(reason, ...): the second argument", "absent when the first is a CloseReason", message);
+    if (!isSendableCloseCode(reasonOrCode.code)) {
+      throw rangeError("close(reason): reason.code", "a code a Close frame may carry (1000–1003, 1007–1014 or 3000–4999)", reasonOrCode.code);
+    }
+    return new CloseReason(reasonOrCode.code, truncateUtf8(reasonOrCode.message, MAX_CLOSE_MESSAGE_BYTES));
+  }
+  if (reasonOrCode !== undefined && typeof reasonOrCode !== "number") {
+    throw typeError("close(code, reason): code", "a close code (close(1000, \"bye\")) or a CloseReason", reasonOrCode);
+  }
+  const code = reasonOrCode ?? Codes.NORMAL;
+  if (code !== Codes.NORMAL && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+    throw rangeError(
+      "close(code, reason): code",
+      "1000 or an application code from 3000 to 4999 (for another code, close(new CloseReason(code, reason)))",
+      code,
+    );
+  }
+  if (message !== undefined && typeof message !== "string") throw typeError("close(code, reason): reason", "a string", message);
+  const text = message ?? "";
+  const bytes = utf8Length(text);
+  if (bytes > MAX_CLOSE_MESSAGE_BYTES) {
+    throw new RangeError(`close(code, reason): reason must be at most ${MAX_CLOSE_MESSAGE_BYTES} bytes of UTF-8; got ${bytes} bytes`);
+  }
+  return new CloseReason(code, text);
 }
 
 /** Encodes a close payload: the code in network order, then the UTF-8 message, cut to fit 125 bytes. */

@@ -1,8 +1,9 @@
-import { WebSocketSession, type SessionInit, DEFAULT_MAX_FRAME_SIZE } from "./websocket-session.js";
+import { WebSocketSession, checkByteLimit, type SessionInit, DEFAULT_MAX_FRAME_SIZE } from "./websocket-session.js";
 import { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { Utf8Validator, encodeUtf8, isValidUtf8 } from "../protocol/utf8.js";
 import { backgroundTimer } from "../util/timers.js";
+import { rangeError, typeError } from "../util/describe-value.js";
 import { FrameTooBigError, PingTimeoutError, ProtocolViolationError } from "../errors.js";
 
 /**
@@ -44,7 +45,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
 
   /** Applies from the next message on; a message being reassembled is checked against the new limit. */
   set maxMessageSize(bytes: number) {
-    this.messageLimit = bytes;
+    this.messageLimit = checkByteLimit(bytes, "maxMessageSize");
     this.transport.maxMessageSize = bytes;
   }
 
@@ -58,8 +59,9 @@ export class DefaultWebSocketSession extends WebSocketSession {
    * and `EngineCapabilityError` for a number where the engine cannot send pings (Platform).
    */
   set pingIntervalMillis(millis: number | null) {
+    if (millis !== null && typeof millis !== "number") throw typeError("pingIntervalMillis", "a positive number of milliseconds or null", millis);
     if (millis !== null && (!Number.isFinite(millis) || millis <= 0)) {
-      throw new RangeError(`pingIntervalMillis is a positive number of milliseconds or null, got ${millis}`);
+      throw rangeError("pingIntervalMillis", "a positive, finite number of milliseconds or null", millis);
     }
     if (millis !== null) this.transport.checkWritable?.(new Frame.Ping());
     this.pingInterval = millis;
@@ -183,10 +185,10 @@ export class DefaultWebSocketSession extends WebSocketSession {
     return false;
   }
 
-  /** Closes the session; after the peer's Close this sends the pending answer (its code echoed) at once. */
-  override close(reason?: CloseReason): Promise<void> {
+  /** After the peer's Close, `close()` sends the pending answer (its code echoed) at once. */
+  protected override closeWith(frame: Frame.Close): void {
     if (this.closeReply !== null) this.sendCloseReply();
-    return super.close(reason);
+    super.closeWith(frame);
   }
 
   protected override stopTimers(): void {

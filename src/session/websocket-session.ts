@@ -1,15 +1,25 @@
 import { Channel, type ChannelConfig, type ChannelObserver, type ReceiveChannel, type SendChannel } from "./channel.js";
 import type { FrameSink, FrameTransport } from "./transport.js";
-import { contentToFrame, messageIterator, receiveMessage, sendMessage, type MessagesOptions } from "../serialization/frame-conversion.js";
+import {
+  checkFrame,
+  contentToFrame,
+  messageIterator,
+  receiveMessage,
+  sendMessage,
+  type MessagesOptions,
+  type SendContent,
+} from "../serialization/frame-conversion.js";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "../serialization/standard-schema.js";
 import { Frame } from "../protocol/frame.js";
-import { CloseReason, truncateUtf8, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
+import { CloseReason, closeReasonOf, truncateUtf8, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
 import { isControlOpcode } from "../protocol/frame-type.js";
 import type { WebSocketContentConverter } from "../serialization/converter.js";
 import type { NegotiatedExtension } from "../extensions/extension.js";
 import { backgroundTimer } from "../util/timers.js";
+import { rangeError, typeError } from "../util/describe-value.js";
 import {
   ChannelOverflowError,
+  CloseTimeoutError,
   ConnectionClosedError,
   FrameTooBigError,
   WebSocketError,
@@ -91,8 +101,17 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     return this.closeReasonPromise;
   }
 
-  /** Close code and pong deadline, in milliseconds; read-write on a live session. */
-  timeoutMillis: number;
+  /** Deadline of the close handshake and of a pong, in milliseconds; read-write on a live session. */
+  get timeoutMillis(): number {
+    return this.timeout;
+  }
+
+  /** Applies to deadlines started from now on; a `TypeError` / `RangeError` unless a positive, finite number. */
+  set timeoutMillis(millis: number) {
+    this.timeout = checkTimeoutMillis(millis);
+  }
+
+  private timeout: number;
 
   protected readonly transport: FrameTransport;
   protected readonly inbox: Channel<Frame>;
@@ -122,6 +141,8 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   private settledReason: CloseReason | null = null;
   private closedWaiters: (() => void)[] | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set when the close timer cut the connection, so the failure says the handshake timed out. */
+  private closeTimedOut = false;
   /** The reason of the Close we sent, reported once the peer answers it. */
   private sentCloseReason: CloseReason | null = null;
 
@@ -141,7 +162,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.response = init.response ?? null;
     this.extensions = init.extensions ?? [];
     this.converter = init.converter ?? null;
-    this.timeoutMillis = init.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS;
+    this.timeout = init.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS;
     const incoming = init.channels?.incoming ?? DEFAULT_CHANNEL;
     this.incomingCapacity = incoming.capacity;
     this.inbox = new Channel<Frame>(incoming);
@@ -169,16 +190,27 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   }
 
   /**
-   * Applies from the next frame on. Over the `ws` engine it may only be lowered (ws fixed its limit
-   * when it connected): raising it throws `EngineCapabilityError`.
+   * Applies from the next frame on; a `TypeError` / `RangeError` unless a whole number >= 1. Over the
+   * `ws` engine it may only be lowered (ws fixed its limit when it connected): raising it throws
+   * `EngineCapabilityError`.
    */
   set maxFrameSize(bytes: number) {
-    this.transport.maxFrameSize = bytes;
+    this.transport.maxFrameSize = checkByteLimit(bytes, "maxFrameSize");
   }
 
-  /** Sends text (a Text frame), bytes (a Binary frame) or a frame; waits while `outgoing` is full. */
-  send(content: string | Uint8Array | Frame): Promise<void> {
-    return this.outbox.send(contentToFrame(content));
+  /**
+   * Sends text (a Text frame), bytes (an `ArrayBuffer` or any view of one, such as a `Uint8Array`,
+   * `Buffer` or `DataView`: a Binary frame of its exact bytes) or a frame; waits while `outgoing` is
+   * full. Anything else rejects with a `TypeError`, and the session stays usable.
+   */
+  send(content: SendContent): Promise<void> {
+    let frame: Frame;
+    try {
+      frame = contentToFrame(content);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.outbox.send(frame);
   }
 
   /** Serializes `value` with the configured converter and sends it. */
@@ -238,10 +270,24 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
 
   /**
    * Sends a Close frame after what is queued and waits for the connection to end (at most
-   * `timeoutMillis`, then it is cut). Later calls wait for the same close.
+   * `timeoutMillis`, then it is cut, and `incoming` fails with `CloseTimeoutError`). Later calls wait
+   * for the same close. `reason` defaults to 1000 (NORMAL); its message is cut to 123 bytes of UTF-8.
+   * A code that a Close frame may not carry (1005, 1006, 1015, ...) rejects with a `RangeError`.
    */
-  close(reason: CloseReason = new CloseReason(CloseReason.Codes.NORMAL, "")): Promise<void> {
-    this.startClose(new Frame.Close(new CloseReason(reason.code, truncateUtf8(reason.message, MAX_CLOSE_MESSAGE_BYTES))));
+  close(reason?: CloseReason): Promise<void>;
+  /**
+   * `close(code, reason)` as `WebSocket.close` takes them: `code` 1000 or 3000–4999, `reason` at most
+   * 123 bytes of UTF-8; a `RangeError` / `TypeError` otherwise (other codes: `close(new CloseReason(code))`).
+   */
+  close(code: number, reason?: string): Promise<void>;
+  close(reasonOrCode?: CloseReason | number, message?: string): Promise<void> {
+    let frame: Frame.Close;
+    try {
+      frame = new Frame.Close(closeReasonOf(reasonOrCode, message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.closeWith(frame);
     return this.whenClosed();
   }
 
@@ -257,7 +303,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
 
   /** @internal Ends the session because its AbortSignal fired: Close 1001 if possible, then the connection is cut. */
   abort(reason: unknown): void {
-    const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`);
+    const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`, { code: "KITE_ERR_ABORTED" });
     this.fail(error, CloseReason.Codes.GOING_AWAY);
   }
 
@@ -296,11 +342,13 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     this.stopTimers();
     const clean = this.closeSent && this.closeReceived;
     if (!clean) {
-      const failure = new ConnectionClosedError(
-        error ? `Connection lost: ${error.message}` : "Connection closed without a close handshake",
-        error ? { cause: error } : undefined,
-      );
-      this.settle(new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, error?.message ?? ""));
+      const failure = this.closeTimedOut
+        ? new CloseTimeoutError(`The close handshake timed out after ${this.timeout} ms: the peer did not answer our Close frame`, this.timeout)
+        : new ConnectionClosedError(
+            error ? `Connection lost: ${error.message}` : "Connection closed without a close handshake",
+            error ? { cause: error } : undefined,
+          );
+      this.settle(new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, this.closeTimedOut ? failure.message : (error?.message ?? "")));
       this.inbox.close(this.closeReceived ? undefined : failure);
       this.outbox.cancel(failure);
     } else {
@@ -346,6 +394,11 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   /** The peer answered our Close: the closing handshake is complete, and reports the reason we sent. */
   protected onCloseAnswered(peerReason: CloseReason | null): void {
     this.settle(this.sentCloseReason ?? peerReason);
+  }
+
+  /** What `close()` does with its checked reason; the default session first answers a peer's Close. */
+  protected closeWith(frame: Frame.Close): void {
+    this.startClose(frame);
   }
 
   /** Queues `frame` to go after everything already in `outgoing`, and closes `outgoing` to new sends. */
@@ -433,7 +486,10 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
 
   private startCloseTimer(): void {
     if (this.closeTimer !== null || this.ended) return;
-    this.closeTimer = backgroundTimer(() => this.transport.destroy(), this.timeoutMillis);
+    this.closeTimer = backgroundTimer(() => {
+      this.closeTimedOut = true;
+      this.transport.destroy();
+    }, this.timeout);
   }
 
   private clearCloseTimer(): void {
@@ -458,6 +514,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   protected onIncomingDrained(): void {}
 
   private checkOutgoing(frame: Frame): void {
+    checkFrame(frame);
     this.transport.checkWritable?.(frame);
     const size = frame.byteLength;
     if (isControlOpcode(frame.frameType) && size > 125) {
@@ -557,3 +614,16 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
   }
 }
 
+/** A timeout in milliseconds as a session takes it: a positive, finite number. */
+function checkTimeoutMillis(millis: unknown): number {
+  if (typeof millis !== "number") throw typeError("timeoutMillis", "a positive number of milliseconds", millis);
+  if (!Number.isFinite(millis) || millis <= 0) throw rangeError("timeoutMillis", "a positive, finite number of milliseconds", millis);
+  return millis;
+}
+
+/** @internal A size limit as a session takes it: a whole number of bytes >= 1. */
+export function checkByteLimit(bytes: unknown, what: string): number {
+  if (typeof bytes !== "number") throw typeError(what, "a whole number of bytes >= 1", bytes);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw rangeError(what, "a whole number of bytes >= 1", bytes);
+  return bytes;
+}

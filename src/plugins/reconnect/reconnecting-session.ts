@@ -2,10 +2,18 @@ import { Channel, type ChannelConfig, type ReceiveChannel, type SendChannel } fr
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import type { WebSocketRequestOptions, WebSocketTarget } from "../../client/target.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
-import { contentToFrame, messageIterator, receiveMessage, sendMessage, type MessagesOptions } from "../../serialization/frame-conversion.js";
+import {
+  checkFrame,
+  contentToFrame,
+  messageIterator,
+  receiveMessage,
+  sendMessage,
+  type MessagesOptions,
+  type SendContent,
+} from "../../serialization/frame-conversion.js";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "../../serialization/standard-schema.js";
 import { Frame } from "../../protocol/frame.js";
-import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, isSendableCloseCode, truncateUtf8 } from "../../protocol/close-reason.js";
+import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, closeReasonOf, truncateUtf8 } from "../../protocol/close-reason.js";
 import { isControlOpcode } from "../../protocol/frame-type.js";
 import type { Duration } from "../../util/duration.js";
 import {
@@ -118,7 +126,7 @@ interface ConnectionResult {
 }
 
 /** Ends an attempt that `close()` interrupted. */
-const STOPPED = (): WebSocketError => new WebSocketError("The reconnecting session was closed");
+const STOPPED = (): WebSocketError => new WebSocketError("The reconnecting session was closed", { code: "KITE_ERR_SESSION_CLOSED" });
 
 /**
  * A session that outlives its connections (`client.reconnectingSession(target)`): one `incoming` and
@@ -193,7 +201,7 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
     this.signal = signal;
     this.onAbort = () => {
       const reason: unknown = signal?.reason;
-      const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`);
+      const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`, { code: "KITE_ERR_ABORTED" });
       this.stop({ reason: new CloseReason(CloseReason.Codes.GOING_AWAY, ""), drain: false, error });
     };
     signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -254,9 +262,18 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
     };
   }
 
-  /** Sends text (a Text frame), bytes (a Binary frame) or a frame, through the replay queue. */
-  send(content: string | Uint8Array | Frame): Promise<void> {
-    return this.queue.send(contentToFrame(content));
+  /**
+   * Sends text (a Text frame), bytes (an `ArrayBuffer` or any view of one: a Binary frame of its exact
+   * bytes) or a frame, through the replay queue. Anything else rejects with a `TypeError`.
+   */
+  send(content: SendContent): Promise<void> {
+    let frame: Frame;
+    try {
+      frame = contentToFrame(content);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queue.send(frame);
   }
 
   /** Serializes `value` with the WebSockets plugin's converter and sends it through the replay queue. */
@@ -310,11 +327,17 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
   /**
    * Stops retrying and closes: no more sends are accepted; if a connection is open, what is queued
    * is sent first (for at most the session's `timeoutMillis`), then the close handshake runs with
-   * `reason`. Resolves when everything has ended. Later calls wait for the same end.
+   * `reason` (default 1000). Resolves when everything has ended. Later calls wait for the same end.
+   * A code that a Close frame may not carry rejects with a `RangeError`.
    */
-  async close(reason: CloseReason = new CloseReason(CloseReason.Codes.NORMAL, "")): Promise<void> {
-    if (!isSendableCloseCode(reason.code)) throw new RangeError(`Close code ${reason.code} may not be sent in a Close frame (RFC 6455 §7.4)`);
-    this.stop({ reason: new CloseReason(reason.code, truncateUtf8(reason.message, MAX_CLOSE_MESSAGE_BYTES)), drain: true, error: null });
+  close(reason?: CloseReason): Promise<void>;
+  /**
+   * `close(code, reason)` as `WebSocket.close` takes them: `code` 1000 or 3000–4999, `reason` at most
+   * 123 bytes of UTF-8; a `RangeError` / `TypeError` otherwise.
+   */
+  close(code: number, reason?: string): Promise<void>;
+  async close(reasonOrCode?: CloseReason | number, message?: string): Promise<void> {
+    this.stop({ reason: closeReasonOf(reasonOrCode, message), drain: true, error: null });
     await this.ended;
   }
 
@@ -689,6 +712,7 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
   }
 
   private checkOutgoing(frame: Frame): void {
+    checkFrame(frame);
     if (frame instanceof Frame.Close) {
       throw new TypeError("A reconnecting session is closed with close(); a Close frame would end only the current connection");
     }
