@@ -212,7 +212,7 @@ export class MockEngine implements HttpClientEngine {
   /** The next accepted connection (see `connections`); rejects once the engine is closed. */
   async nextConnection(): Promise<MockConnection> {
     const result = await this.next();
-    if (result.done) throw new WebSocketError("The MockEngine is closed");
+    if (result.done) throw new WebSocketError("The MockEngine is closed", { code: "KITE_ERR_ENGINE_CLOSED" });
     return result.value;
   }
 

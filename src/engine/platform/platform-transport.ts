@@ -167,7 +167,8 @@ export class PlatformTransport implements FrameTransport {
     else if (data instanceof ArrayBuffer) frame = new Frame.Binary(new Uint8Array(data));
     else if (ArrayBuffer.isView(data)) frame = new Frame.Binary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     else {
-      this.arrive({ kind: "error", error: new WebSocketError(`The runtime's WebSocket delivered a ${typeof data} message, not text or an ArrayBuffer`) });
+      const message = `The runtime's WebSocket delivered a ${typeof data} message, not text or an ArrayBuffer`;
+      this.arrive({ kind: "error", error: new WebSocketError(message, { code: "KITE_ERR_UNEXPECTED_MESSAGE" }) });
       return;
     }
     const size = frame.byteLength;

@@ -21,7 +21,7 @@ import {
 export function openReconnectingSession(client: HttpClient, target: ReconnectTarget, options: ReconnectOptions = {}): ReconnectingWebSocketSession {
   const ws = client.plugin(WebSockets);
   const base = client.plugin(Reconnect);
-  if (client.isClosed) throw new WebSocketError("The HttpClient is closed");
+  if (client.isClosed) throw new WebSocketError("The HttpClient is closed", { code: "KITE_ERR_CLIENT_CLOSED" });
   if (options === null || typeof options !== "object") throw new TypeError("The options of a reconnecting session are an object");
   const settings = applyOptions(new ReconnectConfig(base), options).settle();
   const hooks: OnOpenHook[] = options.onOpen === undefined ? [] : typeof options.onOpen === "function" ? [options.onOpen] : [...options.onOpen];

@@ -16,7 +16,7 @@ interface BuilderOptions {
 /** Connects and returns a session (default or raw) configured by the client's WebSockets plugin. */
 export async function openWebSocketSession(client: HttpClient, target: WebSocketTarget, options: BuilderOptions): Promise<WebSocketSession> {
   const settings = client.plugin(WebSockets);
-  if (client.isClosed) throw new WebSocketError("The HttpClient is closed");
+  if (client.isClosed) throw new WebSocketError("The HttpClient is closed", { code: "KITE_ERR_CLIENT_CLOSED" });
   const request = resolveTarget(target, { secure: options.secure, maxFrameSize: settings.maxFrameSize, extensions: settings.extensions });
   const engine = client.engine;
   if (options.raw && !engine.capabilities.has("rawFrames")) throw new EngineCapabilityError(engine.name, "rawFrames", engine.limitations?.rawFrames);
