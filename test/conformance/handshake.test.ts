@@ -63,7 +63,9 @@ describe("client opening handshake (§4.1)", () => {
     const client = newClient();
     try {
       await assert.rejects(within(client.webSocketSession(`ws://127.0.0.1:${port}/`), 5_000, "the refusal"), (error: unknown) => {
-        assert.equal((error as { code?: string }).code, "ECONNREFUSED");
+        assert.ok(error instanceof WebSocketError, String(error));
+        assert.equal(error.code, "KITE_ERR_CONNECT");
+        assert.equal((error as { systemCode?: string }).systemCode, "ECONNREFUSED");
         return true;
       });
     } finally {

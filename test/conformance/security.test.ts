@@ -62,7 +62,7 @@ describe("TLS verification", () => {
     const client = newClient();
     try {
       await assert.rejects(client.webSocketSession(`wss://127.0.0.1:${(tls.address() as AddressInfo).port}/`), (error: unknown) => {
-        assert.match(String((error as { code?: string }).code), /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/, String(error));
+        assert.match(String((error as { systemCode?: string }).systemCode), /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/, String(error));
         return true;
       });
     } finally {

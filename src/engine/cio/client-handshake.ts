@@ -12,6 +12,7 @@ import type { ExtensionOffering } from "../../extensions/extension.js";
 import { acceptExtensionAnswer, extensionOfferHeader, type AgreedExtensions } from "../../extensions/client-negotiation.js";
 import { ExtensionTransport } from "../../extensions/extension-transport.js";
 import { ConnectTimeoutError, WebSocketHandshakeError } from "../../errors.js";
+import { toConnectError } from "../connect-error.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
 const BODY_EXCERPT_BYTES = 4 * 1024;
@@ -42,8 +43,9 @@ export function openHandshake(
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       socket.off("data", onData);
-      socket.off("error", fail);
+      socket.off("error", onError);
       socket.off("close", onClose);
+      socket.off("secureConnect", onSecure);
     };
     const fail = (error: unknown): void => {
       if (settled) return;
@@ -52,6 +54,12 @@ export function openHandshake(
       reject(error);
     };
     const onAbort = (): void => fail(signal!.reason);
+    // A TLS socket (wss:) that fails before its handshake completes gets TLS hints in the message.
+    let tlsPending = (socket as { encrypted?: boolean }).encrypted === true;
+    const onSecure = (): void => {
+      tlsPending = false;
+    };
+    const onError = (error: unknown): void => fail(toConnectError(error, { url: request.url, engine: "cio", duringTls: tlsPending }));
     const onClose = (): void => fail(new WebSocketHandshakeError("Connection closed before the handshake response was complete"));
     const timer = setTimeout(
       () => fail(new ConnectTimeoutError(`Handshake with ${request.url.host} took longer than ${timeoutMillis} ms`)),
@@ -97,8 +105,9 @@ export function openHandshake(
 
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.on("data", onData);
-    socket.on("error", fail);
+    socket.on("error", onError);
     socket.on("close", onClose);
+    if (tlsPending) socket.once("secureConnect", onSecure);
     socket.write(requestHead(request, key, offer));
   });
 }

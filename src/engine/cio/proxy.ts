@@ -4,6 +4,7 @@ import { Buffer } from "node:buffer";
 import { ResponseHeadParser, type ResponseHeadLimits } from "../../http/response-head.js";
 import { WebSocketHandshakeError, type HandshakeResponse, type WebSocketErrorCode, type WebSocketErrorOptions } from "../../errors.js";
 import type { CioProxyConfig, CioTlsConfig } from "./cio-config.js";
+import { describeConnectFailure } from "../connect-error.js";
 
 /**
  * An HTTP CONNECT proxy refused the tunnel (its answer's `status` and `headers` are here: 407 when it
@@ -133,8 +134,10 @@ export function openTunnel(proxy: URL, target: URL, options: TunnelOptions, onSo
       socket.destroy();
       reject(error);
     };
-    const onError = (error: Error): void =>
-      fail(new ProxyConnectError(`Could not reach the proxy ${proxyName}: ${error.message}`, proxyName, null, { cause: error }));
+    const onError = (error: Error): void => {
+      const reason = describeConnectFailure(error, { url: proxy, engine: "cio", peer: "proxy" });
+      fail(new ProxyConnectError(`Could not reach the proxy ${proxyName}: ${reason.text}`, proxyName, null, { cause: error }));
+    };
     const onClose = (): void => fail(new ProxyConnectError(`The proxy ${proxyName} closed the connection before answering CONNECT`, proxyName));
     const onData = (chunk: Buffer): void => {
       let parsed;

@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { HttpClient, CIO, WebSockets, Frame, type CioTlsConfig } from "../../../src/index.js";
+import { HttpClient, CIO, WebSockets, Frame, TlsError, type CioTlsConfig } from "../../../src/index.js";
 import { startWsPeer, TEST_CA, type WsPeer } from "../../helpers/ws-peer.js";
 
 const T = { timeout: 10_000 };
@@ -25,7 +25,8 @@ describe("CIO over TLS", () => {
     const client = newClient({});
     try {
       await assert.rejects(echoOver(peer, client), (error: unknown) => {
-        assert.match(String((error as { code?: string }).code), /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+        assert.ok(error instanceof TlsError, String(error));
+        assert.match(String(error.systemCode), /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
         return true;
       });
       assert.equal(peer.connections.length, 0);
@@ -56,7 +57,8 @@ describe("CIO over TLS", () => {
     try {
       assert.equal(await echoOver(peer, right), "secret");
       await assert.rejects(echoOver(peer, wrong), (error: unknown) => {
-        assert.match(`${(error as { code?: string }).code} ${(error as Error).message}`, /ALTNAME|not in the cert|does not match/i);
+        assert.ok(error instanceof TlsError, String(error));
+        assert.match(`${error.systemCode} ${error.message}`, /ALTNAME|not in the cert|does not match/i);
         return true;
       });
     } finally {
