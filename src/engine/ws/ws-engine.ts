@@ -13,6 +13,7 @@ import { WsTransport, type WsSocket } from "./ws-transport.js";
 import { offersExtensions, parseExtensionsHeader } from "../shared.js";
 import { callerHeaderFields } from "../handshake-request.js";
 import { ConnectTimeoutError, WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
+import { toConnectError } from "../connect-error.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
 const BODY_EXCERPT_BYTES = 4 * 1024;
@@ -140,8 +141,12 @@ export class WsClientEngine implements HttpClientEngine {
         });
       };
       const onError = (error: Error & { code?: unknown }): void => {
-        // A network error is passed on as it is (as CIO does); ws's checks of the answer become handshake errors.
-        giveUp(typeof error.code === "string" && !error.code.startsWith("WS_") ? error : new WebSocketHandshakeError(`${error.message}`, response, "", { cause: error }));
+        // Network and TLS errors (Node's codes) become ConnectError / TlsError, as CIO's do; ws's checks of the answer become handshake errors.
+        giveUp(
+          typeof error.code === "string" && !error.code.startsWith("WS_")
+            ? toConnectError(error, { url: request.url, engine: "ws" })
+            : new WebSocketHandshakeError(`${error.message}`, response, "", { cause: error }),
+        );
       };
       const onClose = (): void => giveUp(new WebSocketHandshakeError("Connection closed before the handshake completed", response));
       const onOpen = (): void => {
