@@ -99,7 +99,7 @@ export function describeConnectFailure(error: unknown, context: ConnectFailureCo
 
   if (code !== null && UNTRUSTED.has(code)) {
     return tls(
-      `its TLS certificate is not trusted (${message}, ${code}): trust the CA that issued it with ${hints.ca} (PEM), ` +
+      `its TLS certificate is not trusted (${message}, ${code}): trust the CA that issued it (PEM) with ${hints.ca}, ` +
         `or for the whole process with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ${hints.insecure} turns verification off, for testing only`,
     );
   }
@@ -159,12 +159,12 @@ export function describeConnectFailure(error: unknown, context: ConnectFailureCo
 /** The settings each engine's hints name. */
 const HINTS: Readonly<Record<ConnectFailureContext["engine"], { ca: string; servername: string; insecure: string }>> = {
   cio: {
-    ca: "config.engine((cio) => { cio.tls = { ca } })",
+    ca: "cio.tls.ca: config.engine((cio) => { cio.tls = { ca } })",
     servername: "cio.tls.servername",
     insecure: "cio.tls = { rejectUnauthorized: false }",
   },
   ws: {
-    ca: "config.engine((ws) => { ws.preconfigured = { ca } })",
+    ca: "ws.preconfigured.ca: config.engine((ws) => { ws.preconfigured = { ca } })",
     servername: "ws.preconfigured = { servername }",
     insecure: "ws.preconfigured = { rejectUnauthorized: false }",
   },

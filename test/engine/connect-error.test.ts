@@ -95,13 +95,13 @@ describe("toConnectError", () => {
       assert.equal(error.systemCode, code);
       assert.equal(
         error.message,
-        `Could not connect to 127.0.0.1:4433: its TLS certificate is not trusted (${message}, ${code}): trust the CA that issued it with ` +
-          "config.engine((cio) => { cio.tls = { ca } }) (PEM), or for the whole process with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; " +
+        `Could not connect to 127.0.0.1:4433: its TLS certificate is not trusted (${message}, ${code}): trust the CA that issued it (PEM) with ` +
+          "cio.tls.ca: config.engine((cio) => { cio.tls = { ca } }), or for the whole process with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; " +
           "cio.tls = { rejectUnauthorized: false } turns verification off, for testing only",
       );
     }
     const ws = mapped(nodeError("self-signed certificate", { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }), { url: new URL("wss://127.0.0.1:4433/"), engine: "ws" });
-    assert.match(ws.message, /ws\.preconfigured = \{ ca \}.*NODE_EXTRA_CA_CERTS.*ws\.preconfigured = \{ rejectUnauthorized: false \}/);
+    assert.match(ws.message, /ws\.preconfigured\.ca: config\.engine\(\(ws\) => \{ ws\.preconfigured = \{ ca \} \}\).*NODE_EXTRA_CA_CERTS.*ws\.preconfigured = \{ rejectUnauthorized: false \}/);
   });
 
   test("a name mismatch says which names the certificate is for, and cio.tls.servername", () => {

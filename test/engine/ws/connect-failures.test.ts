@@ -65,7 +65,7 @@ describe("the ws engine: failures to connect are ConnectError / TlsError", () =>
     try {
       let error = assertWrapped(await failure(untrusting, `${peer.url}/`), TlsError, "DEPTH_ZERO_SELF_SIGNED_CERT");
       assert.match(error.message, /its TLS certificate is not trusted \(self-signed certificate, DEPTH_ZERO_SELF_SIGNED_CERT\)/);
-      for (const hint of ["ws.preconfigured = { ca }", "NODE_EXTRA_CA_CERTS", "rejectUnauthorized: false", "for testing only"]) assert.ok(error.message.includes(hint), hint);
+      for (const hint of ["ws.preconfigured.ca", "ws.preconfigured = { ca }", "NODE_EXTRA_CA_CERTS", "rejectUnauthorized: false", "for testing only"]) assert.ok(error.message.includes(hint), hint);
       error = assertWrapped(await failure(wrongName, `${peer.url}/`), TlsError, "ERR_TLS_CERT_ALTNAME_INVALID");
       assert.match(error.message, /its TLS certificate is for 127\.0\.0\.1, localhost, not other\.example .*ws\.preconfigured = \{ servername \}/);
       assert.equal(peer.connections.length, 0);
