@@ -1,4 +1,5 @@
 import type { ClientExtension, ServerExtension, WebSocketExtensionFactory } from "./extension.js";
+import { typeError } from "../util/describe-value.js";
 
 interface Installed {
   readonly factory: WebSocketExtensionFactory<unknown>;
@@ -31,9 +32,9 @@ export class WebSocketExtensionsConfig {
       typeof factory.client !== "function" ||
       typeof factory.server !== "function"
     ) {
-      throw new TypeError("install() takes an extension factory such as WebSocketDeflateExtension");
+      throw typeError("install(extension): extension", "an extension factory such as WebSocketDeflateExtension", factory);
     }
-    if (configure !== undefined && typeof configure !== "function") throw new TypeError(`The configuration of ${factory.name} must be a function`);
+    if (configure !== undefined && typeof configure !== "function") throw typeError(`install(${factory.name}, configure): configure`, "a function", configure);
     let entry = this.installed.get(factory.name);
     if (entry === undefined) {
       entry = { factory: factory as WebSocketExtensionFactory<unknown>, blocks: [] };

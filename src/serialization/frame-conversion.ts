@@ -121,7 +121,10 @@ export function messageIterator<T>(
 ): AsyncIterableIterator<T> {
   const ready = requireConverter(converter);
   if (schema !== undefined && schema !== null) requireSchema(schema);
-  return new MessageIterator<T>(ready, incoming, schema ?? undefined, options?.onInvalid);
+  if (options !== undefined && (options === null || typeof options !== "object")) throw typeError("messages(schema, options): options", "an object { onInvalid? }", options);
+  const onInvalid = options?.onInvalid;
+  if (onInvalid !== undefined && typeof onInvalid !== "function") throw typeError("messages(schema, options): options.onInvalid", "a function (error) => void", onInvalid);
+  return new MessageIterator<T>(ready, incoming, schema ?? undefined, onInvalid);
 }
 
 /** Returned by `decode` for a message that `onInvalid` reported: take the next one. */

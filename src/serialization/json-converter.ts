@@ -1,6 +1,7 @@
 import { Frame } from "../protocol/frame.js";
 import { decodeUtf8 } from "../protocol/utf8.js";
 import type { WebSocketContentConverter } from "./converter.js";
+import { describeValue, typeError } from "../util/describe-value.js";
 
 /** JSON in text frames (binary frames holding UTF-8 JSON are read too). */
 export class JsonConverter implements WebSocketContentConverter {
@@ -11,13 +12,18 @@ export class JsonConverter implements WebSocketContentConverter {
     replacer?: (this: unknown, key: string, value: unknown) => unknown;
     reviver?: (this: unknown, key: string, value: unknown) => unknown;
   } = {}) {
+    if (options === null || typeof options !== "object") throw typeError("new JsonConverter(options): options", "an object { replacer?, reviver? }", options);
+    for (const name of ["replacer", "reviver"] as const) {
+      const value: unknown = options[name];
+      if (value !== undefined && typeof value !== "function") throw typeError(`new JsonConverter(options): options.${name}`, "a function", value);
+    }
     this.replacer = options.replacer;
     this.reviver = options.reviver;
   }
 
   serialize(value: unknown): Frame.Text {
     const text = JSON.stringify(value, this.replacer);
-    if (text === undefined) throw new TypeError(`JSON cannot represent a value of type ${typeof value}`);
+    if (text === undefined) throw new TypeError(`JSON cannot represent ${describeValue(value)}`);
     return new Frame.Text(text);
   }
 

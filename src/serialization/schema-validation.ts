@@ -1,5 +1,6 @@
 import type { Frame } from "../protocol/frame.js";
 import { SchemaValidationError } from "../errors.js";
+import { typeError } from "../util/describe-value.js";
 import type {
   InferOutput,
   StandardSchemaV1,
@@ -19,7 +20,7 @@ const ISSUE_CHARS = 120;
 export function requireSchema(schema: unknown): asserts schema is StandardSchemaV1 {
   const props = (schema as { "~standard"?: { validate?: unknown } } | null | undefined)?.["~standard"];
   if (typeof props?.validate !== "function") {
-    throw new TypeError("Expected a Standard Schema (zod, valibot, arktype, ...): an object whose `~standard.validate` is a function");
+    throw typeError("schema", "a Standard Schema (zod, valibot, arktype, ...): an object whose `~standard.validate` is a function", schema);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   type HandshakeResponse,
 } from "../errors.js";
 import { MemoryTransport } from "./memory-transport.js";
+import { rangeError, typeError } from "../util/describe-value.js";
 
 /** The session a mock server's handler gets: the same default session a `kite-ws/server` route gets (unmasked frames). */
 export type MockServerSession = DefaultWebSocketSession;
@@ -196,8 +197,9 @@ export class MockEngine implements HttpClientEngine {
       this.options = handlerOrOptions ?? {};
     }
     const highWaterMark = this.options.highWaterMark;
+    if (highWaterMark !== undefined && typeof highWaterMark !== "number") throw typeError("highWaterMark", "a positive number of bytes", highWaterMark);
     if (highWaterMark !== undefined && !(Number.isFinite(highWaterMark) && highWaterMark > 0)) {
-      throw new RangeError(`highWaterMark is a positive number of bytes, got ${highWaterMark}`);
+      throw rangeError("highWaterMark", "a positive number of bytes", highWaterMark);
     }
   }
 

@@ -1,5 +1,7 @@
 /** Longest string quoted whole in a message; longer ones are cut with an ellipsis. */
 const MAX_QUOTED = 60;
+/** Longest description of an object's keys. */
+const MAX_DESCRIPTION = 100;
 
 /**
  * A value as an error message quotes it, with its kind, so a user sees what was passed and what it
@@ -55,8 +57,13 @@ function describe(value: unknown): string {
   if (prototype === Object.prototype || prototype === null) {
     const keys = Object.keys(value as object);
     if (keys.length === 0) return "an empty object";
-    const shown = keys.slice(0, 4).join(", ");
-    return `an object with keys ${shown}${keys.length > 4 ? ", …" : ""}`;
+    // Keys come from the caller: plain names as they are, anything else quoted (no raw control characters).
+    const shown = keys
+      .slice(0, 4)
+      .map((key) => (/^[\w$]{1,30}$/.test(key) ? key : quote(key.slice(0, 30))))
+      .join(", ");
+    const text = `an object with keys ${shown}${keys.length > 4 ? ", …" : ""}`;
+    return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION)}…` : text;
   }
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === "string" && name !== "" ? article(name) : "an object";

@@ -1,4 +1,5 @@
 import type { Frame } from "../../protocol/frame.js";
+import { rangeError, typeError } from "../../util/describe-value.js";
 
 /** Decides, from the first frame of an outgoing message, whether the message is compressed. */
 export type CompressCondition = (frame: Frame) => boolean;
@@ -31,9 +32,8 @@ export class WebSocketDeflateConfig {
 
   /** Throws a `RangeError` unless `level` is a whole number from 0 to 9. */
   set compressionLevel(level: number) {
-    if (!Number.isInteger(level) || level < 0 || level > 9) {
-      throw new RangeError(`compressionLevel must be a whole number from 0 to 9, got ${String(level)}`);
-    }
+    if (typeof level !== "number") throw typeError("compressionLevel", "a whole number from 0 to 9", level);
+    if (!Number.isInteger(level) || level < 0 || level > 9) throw rangeError("compressionLevel", "a whole number from 0 to 9", level);
     this.level = level;
   }
 
@@ -98,9 +98,8 @@ export class WebSocketDeflateConfig {
    * `compressIfBiggerThan`. Combined with the other conditions: a message is compressed when all hold.
    */
   compressIfBiggerThan(bytes: number): void {
-    if (!Number.isSafeInteger(bytes) || bytes < 0) {
-      throw new RangeError(`compressIfBiggerThan takes a whole number of bytes >= 0, got ${String(bytes)}`);
-    }
+    if (typeof bytes !== "number") throw typeError("compressIfBiggerThan(bytes): bytes", "a whole number of bytes >= 0", bytes);
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw rangeError("compressIfBiggerThan(bytes): bytes", "a whole number of bytes >= 0", bytes);
     this.compressConditions.push((frame) => frame.byteLength > bytes);
   }
 
@@ -109,7 +108,7 @@ export class WebSocketDeflateConfig {
    * with the other conditions: a message is compressed when all hold. Without any, every message is.
    */
   compressIf(predicate: CompressCondition): void {
-    if (typeof predicate !== "function") throw new TypeError("compressIf takes a function (frame) => boolean");
+    if (typeof predicate !== "function") throw typeError("compressIf(predicate): predicate", "a function (frame) => boolean", predicate);
     this.compressConditions.push(predicate);
   }
 
@@ -120,14 +119,13 @@ export class WebSocketDeflateConfig {
 }
 
 function checkBoolean(value: boolean, what: string): boolean {
-  if (typeof value !== "boolean") throw new TypeError(`${what} must be true or false, got ${String(value)}`);
+  if (typeof value !== "boolean") throw typeError(what, "true or false", value);
   return value;
 }
 
 function checkWindowBits(bits: number | null, what: string): number | null {
   if (bits === null) return null;
-  if (!Number.isInteger(bits) || bits < 8 || bits > 15) {
-    throw new RangeError(`${what} must be a whole number from 8 to 15 (a window of 2^bits bytes) or null, got ${String(bits)}`);
-  }
+  if (typeof bits !== "number") throw typeError(what, "a whole number from 8 to 15 (a window of 2^bits bytes) or null", bits);
+  if (!Number.isInteger(bits) || bits < 8 || bits > 15) throw rangeError(what, "a whole number from 8 to 15 (a window of 2^bits bytes) or null", bits);
   return bits;
 }

@@ -1,4 +1,5 @@
 import type { WebSocketRequest } from "../../engine/engine.js";
+import { typeError } from "../../util/describe-value.js";
 
 /**
  * How much the Logging plugin writes, each level adding to the one before:
@@ -69,9 +70,7 @@ export class LoggingConfig {
 
   /** Takes one of the `LogLevel` names; a `TypeError` otherwise. */
   set level(level: LogLevel) {
-    if (!LEVELS.includes(level)) {
-      throw new TypeError(`level must be one of ${LEVELS.map((name) => JSON.stringify(name)).join(", ")}, got ${JSON.stringify(level)}`);
-    }
+    if (!LEVELS.includes(level)) throw typeError("level", `one of ${LEVELS.map((name) => JSON.stringify(name)).join(", ")}`, level);
     this.levelValue = level;
   }
 
@@ -83,7 +82,7 @@ export class LoggingConfig {
   /** Takes a function or an object with `log(message)`; a `TypeError` otherwise. */
   set logger(logger: Logger) {
     const valid = typeof logger === "function" || (logger !== null && typeof logger === "object" && typeof logger.log === "function");
-    if (!valid) throw new TypeError("logger must be a function (message) => void or an object with log(message)");
+    if (!valid) throw typeError("logger", "a function (message) => void or an object with log(message)", logger);
     this.loggerValue = logger;
   }
 
@@ -93,8 +92,8 @@ export class LoggingConfig {
    * token, secret, password, api-key, credential or session in them are always redacted.
    */
   sanitizeHeader(predicate: SanitizePredicate, placeholder: string = REDACTED): void {
-    if (typeof predicate !== "function") throw new TypeError("sanitizeHeader takes a function (name) => boolean");
-    if (typeof placeholder !== "string") throw new TypeError("sanitizeHeader's placeholder must be a string");
+    if (typeof predicate !== "function") throw typeError("sanitizeHeader(predicate): predicate", "a function (name) => boolean", predicate);
+    if (typeof placeholder !== "string") throw typeError("sanitizeHeader(predicate, placeholder): placeholder", "a string", placeholder);
     this.headerSanitizers.push({ predicate, placeholder });
   }
 
@@ -104,13 +103,13 @@ export class LoggingConfig {
    * always redacted, and credentials (`user:password@`) are never shown.
    */
   sanitizeQueryParameter(predicate: SanitizePredicate): void {
-    if (typeof predicate !== "function") throw new TypeError("sanitizeQueryParameter takes a function (name) => boolean");
+    if (typeof predicate !== "function") throw typeError("sanitizeQueryParameter(predicate): predicate", "a function (name) => boolean", predicate);
     this.queryParameterSanitizers.push(predicate);
   }
 
   /** Logs only the connections whose handshake request `predicate` accepts; filters add up. */
   filter(predicate: LoggingFilter): void {
-    if (typeof predicate !== "function") throw new TypeError("filter takes a function (request) => boolean");
+    if (typeof predicate !== "function") throw typeError("filter(predicate): predicate", "a function (request) => boolean", predicate);
     this.filters.push(predicate);
   }
 }

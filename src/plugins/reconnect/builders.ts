@@ -3,6 +3,7 @@ import { resolveTarget } from "../../client/target.js";
 import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, truncateUtf8 } from "../../protocol/close-reason.js";
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import { WebSocketError } from "../../errors.js";
+import { typeError } from "../../util/describe-value.js";
 import { WebSockets } from "../websockets/websockets.js";
 import { openWebSocketSession } from "../websockets/builders.js";
 import { Reconnect } from "./reconnect.js";
@@ -22,10 +23,10 @@ export function openReconnectingSession(client: HttpClient, target: ReconnectTar
   const ws = client.plugin(WebSockets);
   const base = client.plugin(Reconnect);
   if (client.isClosed) throw new WebSocketError("The HttpClient is closed", { code: "KITE_ERR_CLIENT_CLOSED" });
-  if (options === null || typeof options !== "object") throw new TypeError("The options of a reconnecting session are an object");
+  if (options === null || typeof options !== "object") throw typeError("reconnectingSession(target, options): options", "an object", options);
   const settings = applyOptions(new ReconnectConfig(base), options).settle();
   const hooks: OnOpenHook[] = options.onOpen === undefined ? [] : typeof options.onOpen === "function" ? [options.onOpen] : [...options.onOpen];
-  for (const hook of hooks) if (typeof hook !== "function") throw new TypeError("onOpen takes a function or an array of functions");
+  for (const hook of hooks) if (typeof hook !== "function") throw typeError("onOpen", "a function or an array of functions", hook);
   return new ReconnectingWebSocketSession(
     target,
     {
@@ -51,7 +52,7 @@ export async function runReconnectingWebSocket<R>(
   options: ReconnectOptions,
   block: (session: ReconnectingWebSocketSession) => R | Promise<R>,
 ): Promise<R> {
-  if (typeof block !== "function") throw new TypeError("reconnectingWebSocket takes a block: (session) => ...");
+  if (typeof block !== "function") throw typeError("reconnectingWebSocket(target, block): block", "a function (session) => ...", block);
   const session = openReconnectingSession(client, target, options);
   let result: R;
   try {

@@ -2,6 +2,7 @@ import type { CloseReason } from "../../protocol/close-reason.js";
 import type { Frame } from "../../protocol/frame.js";
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import type { ReconnectCause } from "./policy.js";
+import { typeError } from "../../util/describe-value.js";
 
 /** An attempt to connect starts (the target function, if any, is called next). */
 export interface ConnectingEvent {
@@ -137,6 +138,9 @@ export interface ReconnectEventMap {
 /** One of the event types. */
 export type ReconnectEventType = keyof ReconnectEventMap;
 
+/** The event types, for checking what `on(type)` is given. */
+const EVENT_TYPES: ReadonlySet<string> = new Set<ReconnectEventType>(["connecting", "open", "closed", "failed", "retry", "gaveUp", "dropped", "ended"]);
+
 /** A listener for one event type. */
 export type ReconnectListener<K extends ReconnectEventType> = (event: ReconnectEventMap[K]) => void;
 
@@ -154,7 +158,8 @@ export class EventHub {
   private ended = false;
 
   on<K extends ReconnectEventType>(type: K, listener: ReconnectListener<K>): () => void {
-    if (typeof listener !== "function") throw new TypeError("A listener is a function");
+    if (!EVENT_TYPES.has(type)) throw typeError("on(type, listener): type", [...EVENT_TYPES].map((name) => JSON.stringify(name)).join(", "), type);
+    if (typeof listener !== "function") throw typeError("on(type, listener): listener", "a function (event) => void", listener);
     let set = this.listeners.get(type);
     if (set === undefined) this.listeners.set(type, (set = new Set()));
     set.add(listener as (event: never) => void);

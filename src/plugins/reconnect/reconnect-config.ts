@@ -1,4 +1,5 @@
 import { toMillis, type Duration } from "../../util/duration.js";
+import { rangeError, typeError } from "../../util/describe-value.js";
 import { defaultShouldReconnect, type ReconnectCause, type ReconnectContext } from "./policy.js";
 
 /**
@@ -102,7 +103,7 @@ export class ReconnectConfig {
   /** Throws a `RangeError` unless `delay` is a duration of more than 0. */
   set minDelay(delay: Duration) {
     const millis = toMillis(delay, "minDelay");
-    if (millis <= 0) throw new RangeError(`minDelay must be more than 0 (a zero delay retries in a busy loop), got ${String(delay)}`);
+    if (millis <= 0) throw rangeError("minDelay", "a duration of more than 0 (a zero delay retries in a busy loop)", delay);
     this.minDelayMillis = millis;
   }
 
@@ -114,7 +115,7 @@ export class ReconnectConfig {
   /** Throws a `RangeError` unless `delay` is a duration of more than 0. */
   set maxDelay(delay: Duration) {
     const millis = toMillis(delay, "maxDelay");
-    if (millis <= 0) throw new RangeError(`maxDelay must be more than 0, got ${String(delay)}`);
+    if (millis <= 0) throw rangeError("maxDelay", "a duration of more than 0", delay);
     this.maxDelayMillis = millis;
   }
 
@@ -125,9 +126,8 @@ export class ReconnectConfig {
 
   /** Throws a `RangeError` unless `factor` is a finite number >= 1. */
   set factor(factor: number) {
-    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) {
-      throw new RangeError(`factor must be a finite number >= 1, got ${String(factor)}`);
-    }
+    if (typeof factor !== "number") throw typeError("factor", "a finite number >= 1", factor);
+    if (!Number.isFinite(factor) || factor < 1) throw rangeError("factor", "a finite number >= 1", factor);
     this.factorValue = factor;
   }
 
@@ -141,8 +141,9 @@ export class ReconnectConfig {
 
   /** Throws a `RangeError` unless `attempts` is a whole number >= 1 or `Infinity`. */
   set maxAttempts(attempts: number) {
+    if (typeof attempts !== "number") throw typeError("maxAttempts", "a whole number >= 1 or Infinity", attempts);
     if (!(attempts === Infinity || (Number.isSafeInteger(attempts) && attempts >= 1))) {
-      throw new RangeError(`maxAttempts must be a whole number >= 1 or Infinity, got ${String(attempts)}`);
+      throw rangeError("maxAttempts", "a whole number >= 1 or Infinity", attempts);
     }
     this.maxAttemptsValue = attempts;
   }
@@ -162,7 +163,7 @@ export class ReconnectConfig {
       return;
     }
     const millis = toMillis(timeout, "connectTimeout");
-    if (millis <= 0) throw new RangeError(`connectTimeout must be more than 0 (or null for none), got ${String(timeout)}`);
+    if (millis <= 0) throw rangeError("connectTimeout", "a duration of more than 0, or null for none", timeout);
     this.connectTimeoutMillis = millis;
   }
 
@@ -199,7 +200,7 @@ export class ReconnectConfig {
 
   /** Throws a `TypeError` unless `decide` is a function. */
   set shouldReconnect(decide: ShouldReconnect) {
-    if (typeof decide !== "function") throw new TypeError("shouldReconnect must be a function (cause, context) => boolean");
+    if (typeof decide !== "function") throw typeError("shouldReconnect", "a function (cause, context) => boolean", decide);
     this.shouldReconnectValue = decide;
   }
 
@@ -213,12 +214,13 @@ export class ReconnectConfig {
 
   /** Throws a `RangeError` unless each limit given is a whole number >= 1 or `Infinity`. */
   set maxQueued(limits: Partial<QueueLimits>) {
-    if (limits === null || typeof limits !== "object") throw new TypeError("maxQueued must be { messages?, bytes? }");
+    if (limits === null || typeof limits !== "object") throw typeError("maxQueued", "an object { messages?, bytes? }", limits);
     const messages = limits.messages ?? this.maxQueuedValue.messages;
     const bytes = limits.bytes ?? this.maxQueuedValue.bytes;
     for (const [name, value] of [["messages", messages], ["bytes", bytes]] as const) {
+      if (typeof value !== "number") throw typeError(`maxQueued.${name}`, "a whole number >= 1 or Infinity", value);
       if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 1))) {
-        throw new RangeError(`maxQueued.${name} must be a whole number >= 1 or Infinity, got ${String(value)}`);
+        throw rangeError(`maxQueued.${name}`, "a whole number >= 1 or Infinity", value);
       }
     }
     this.maxQueuedValue = Object.freeze({ messages, bytes });
@@ -232,7 +234,7 @@ export class ReconnectConfig {
   /** Throws a `RangeError` for anything but "suspend", "drop-oldest" or "fail". */
   set onQueueOverflow(policy: QueueOverflowPolicy) {
     if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "fail") {
-      throw new RangeError(`onQueueOverflow must be "suspend", "drop-oldest" or "fail", got ${JSON.stringify(policy)}`);
+      throw (typeof policy === "string" ? rangeError : typeError)("onQueueOverflow", '"suspend", "drop-oldest" or "fail"', policy);
     }
     this.onQueueOverflowValue = policy;
   }
@@ -244,7 +246,7 @@ export class ReconnectConfig {
 
   /** Throws a `TypeError` unless `random` is a function. */
   set random(random: () => number) {
-    if (typeof random !== "function") throw new TypeError("random must be a function returning a number in [0, 1)");
+    if (typeof random !== "function") throw typeError("random", "a function returning a number in [0, 1)", random);
     this.randomValue = random;
   }
 

@@ -2,6 +2,7 @@ import type { ChannelConfig, OverflowPolicy } from "../../session/channel.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
 import { DEFAULT_MAX_FRAME_SIZE } from "../../session/websocket-session.js";
 import { toMillis, type Duration } from "../../util/duration.js";
+import { rangeError, typeError } from "../../util/describe-value.js";
 import { WebSocketExtensionsConfig } from "../../extensions/extensions-config.js";
 
 /** Bounds of the session's channels, as Ktor 3's `WebSocketChannelsConfig`; bounded and "suspend" by default. */
@@ -53,7 +54,7 @@ export class WebSocketsConfig {
    * The block runs at once; calling `extensions` again adds to what is installed.
    */
   extensions(configure: (extensions: WebSocketExtensionsConfig) => void): void {
-    if (typeof configure !== "function") throw new TypeError("extensions() takes a function (e) => e.install(...)");
+    if (typeof configure !== "function") throw typeError("extensions(configure): configure", "a function (e) => e.install(...)", configure);
     configure(this.extensionsConfig);
   }
 
@@ -68,7 +69,7 @@ export class WebSocketsConfig {
       this.pingMillis = null;
       return;
     }
-    if (typeof millis !== "number") throw new TypeError(`pingIntervalMillis must be a number or null, got ${typeof millis}`);
+    if (typeof millis !== "number") throw typeError("pingIntervalMillis", "a number of milliseconds or null (for a duration: pingInterval = \"20s\")", millis);
     this.pingMillis = toMillis(millis, "pingIntervalMillis") || null;
     this.touched.add("pingInterval");
   }
@@ -91,9 +92,8 @@ export class WebSocketsConfig {
 
   /** Throws a `RangeError` unless a positive, finite number. */
   set timeoutMillis(millis: number) {
-    if (typeof millis !== "number" || !Number.isFinite(millis) || millis <= 0) {
-      throw new RangeError(`timeoutMillis must be a positive number of milliseconds, got ${String(millis)}`);
-    }
+    if (typeof millis !== "number") throw typeError("timeoutMillis", "a positive number of milliseconds", millis);
+    if (!Number.isFinite(millis) || millis <= 0) throw rangeError("timeoutMillis", "a positive, finite number of milliseconds", millis);
     this.timeout = millis;
   }
 
@@ -129,28 +129,28 @@ export class WebSocketsConfig {
       converter !== null &&
       (typeof converter !== "object" || typeof converter.serialize !== "function" || typeof converter.deserialize !== "function")
     ) {
-      throw new TypeError("contentConverter must have serialize() and deserialize(), like JsonConverter");
+      throw typeError("contentConverter", "null or a converter with serialize() and deserialize(), like new JsonConverter()", converter);
     }
     this.converter = converter;
   }
 }
 
 function checkSize(bytes: number, what: string): number {
-  if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new RangeError(`${what} must be a positive whole number of bytes, got ${String(bytes)}`);
-  }
+  if (typeof bytes !== "number") throw typeError(what, "a whole number of bytes >= 1", bytes);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw rangeError(what, "a whole number of bytes >= 1", bytes);
   return bytes;
 }
 
 /** @internal Validates a channel bound (also used when the client is built, for in-place edits). */
 export function checkChannel(config: ChannelConfig, what: string): ChannelConfig {
-  if (config === null || typeof config !== "object") throw new TypeError(`${what} must be { capacity, onOverflow }`);
+  if (config === null || typeof config !== "object") throw typeError(what, "an object { capacity, onOverflow }", config);
   const { capacity, onOverflow } = config;
+  if (typeof capacity !== "number") throw typeError(`${what}.capacity`, "a whole number >= 1 or Infinity", capacity);
   if (!(capacity === Infinity || (Number.isSafeInteger(capacity) && capacity >= 1))) {
-    throw new RangeError(`${what}.capacity must be a whole number >= 1 or Infinity, got ${String(capacity)}`);
+    throw rangeError(`${what}.capacity`, "a whole number >= 1 or Infinity", capacity);
   }
   if (onOverflow !== "suspend" && onOverflow !== "close") {
-    throw new RangeError(`${what}.onOverflow must be "suspend" or "close", got ${JSON.stringify(onOverflow as OverflowPolicy)}`);
+    throw (typeof onOverflow === "string" ? rangeError : typeError)(`${what}.onOverflow`, '"suspend" or "close"', onOverflow as OverflowPolicy);
   }
   return { capacity, onOverflow };
 }

@@ -22,9 +22,9 @@ describe("LoggingConfig", () => {
     assert.throws(() => (config.level = "body" as LogLevel), /level must be one of "none", "info", "headers", "frames", "all"/);
     assert.throws(() => (config.logger = 42 as never), /logger must be a function/);
     assert.throws(() => (config.logger = { write() {} } as never), /logger must be a function/);
-    assert.throws(() => config.sanitizeHeader("authorization" as never), /sanitizeHeader takes a function/);
-    assert.throws(() => config.sanitizeQueryParameter(null as never), /sanitizeQueryParameter takes a function/);
-    assert.throws(() => config.filter(undefined as never), /filter takes a function/);
+    assert.throws(() => config.sanitizeHeader("authorization" as never), /sanitizeHeader\(predicate\): predicate must be a function .*; got "authorization" \(a string\)/);
+    assert.throws(() => config.sanitizeQueryParameter(null as never), /sanitizeQueryParameter\(predicate\): predicate must be a function .*; got null/);
+    assert.throws(() => config.filter(undefined as never), /filter\(predicate\): predicate must be a function .*; got undefined/);
   });
 
   test("a logger may be a function or an object with log(), which keeps its this", () => {
