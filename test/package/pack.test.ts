@@ -4,7 +4,7 @@ import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startWsPeer } from "../helpers/ws-peer.js";
 
@@ -16,6 +16,8 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 // One `npm pack` (its prepack step builds dist/) for every test in this file.
 let work = "";
 let tarball = "";
+/** The tarball unpacked: its files are under <unpacked>/package/. */
+let unpacked = "";
 before(
   () => {
     work = mkdtempSync(join(tmpdir(), "kite-pack-"));
@@ -23,6 +25,9 @@ before(
     const name = readdirSync(work).find((file) => file.endsWith(".tgz"));
     assert.ok(name, "npm pack wrote a tarball");
     tarball = join(work, name);
+    unpacked = join(work, "unpacked");
+    execFileSync("mkdir", ["-p", unpacked]);
+    execFileSync("tar", ["-xzf", tarball, "-C", unpacked]);
   },
   { timeout: 180_000 },
 );
@@ -30,7 +35,7 @@ after(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });
 });
 
-test("npm pack gives a package a user installs, imports as kite-ws (and kite-ws/converters/msgpack), type-checks and connects with", { timeout: 180_000 }, async () => {
+test("npm pack gives a package a user installs, imports as kite-ws (and every subpath), type-checks and connects with", { timeout: 180_000 }, async () => {
   const peer = await startWsPeer();
   try {
     const app = join(work, "app");
@@ -96,19 +101,111 @@ test("npm pack gives a package a user installs, imports as kite-ws (and kite-ws/
         "console.log(JSON.stringify(echoed.packed.map((item) => (item instanceof Uint8Array ? [...item] : item))));",
       ].join("\n"),
     );
+    // And every subpath's declarations, in the same compilation: with stripInternal, an @internal
+    // declaration that a published type still needs would be missing here.
+    writeFileSync(
+      join(app, "subpaths.ts"),
+      [
+        'import { HttpClient, WebSockets, CloseReason, Frame, type HttpClientEngine, type EngineConnection, type DefaultClientWebSocketSession } from "kite-ws";',
+        'import { webSocketRoutes, type WebSocketHandler, type WebSocketServerOptions, type DefaultWebSocketServerSession } from "kite-ws/server";',
+        'import { MockEngine, type MockServerSession } from "kite-ws/testing";',
+        'import { WsEngine } from "kite-ws/engines/ws";',
+        'import { Platform } from "kite-ws/engines/platform";',
+        'import { MessagePackConverter } from "kite-ws/converters/msgpack";',
+        "const handler: WebSocketHandler = async (session: DefaultWebSocketServerSession) => { for await (const frame of session.incoming) await session.send(frame); };",
+        "const options: WebSocketServerOptions = { exposeErrors: false, contentConverter: new MessagePackConverter() };",
+        'const routes = webSocketRoutes((r) => r.webSocket("/echo", handler), options);',
+        "const mock: HttpClientEngine = new MockEngine(async (server: MockServerSession) => { for await (const f of server.incoming) await server.send(f); });",
+        'const open = (engine: HttpClientEngine, request: Parameters<HttpClientEngine["connectWebSocket"]>[0]): Promise<EngineConnection> => engine.connectWebSocket(request);',
+        "const client = new HttpClient(mock, (config) => config.install(WebSockets));",
+        'const text = await client.webSocket("ws://mock/echo", async (session: DefaultClientWebSocketSession) => { await session.send("hi"); const frame = await session.incoming.receive(); return frame instanceof Frame.Text ? frame.readText() : null; });',
+        "client.close();",
+        "void routes.close();",
+        "console.log(text, typeof WsEngine, typeof Platform, typeof open, CloseReason.Codes.NORMAL);",
+      ].join("\n"),
+    );
     // @msgpack/msgpack's own declarations name DOM's BufferSource (its README says so), so a project
     // that checks libraries' declarations (skipLibCheck: false, as here) needs the DOM lib for them.
     writeFileSync(
       join(app, "tsconfig.msgpack.json"),
-      JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { lib: ["ES2023", "DOM"] }, files: ["msgpack.ts"] }),
+      JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { lib: ["ES2023", "DOM"] }, files: ["msgpack.ts", "subpaths.ts"] }),
     );
     const tscMsgpack = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.msgpack.json"], { cwd: app, encoding: "utf8" });
-    assert.equal(tscMsgpack.status, 0, `kite-ws/converters/msgpack type-checks in a user's strict project:\n${tscMsgpack.stdout}${tscMsgpack.stderr}`);
+    assert.equal(tscMsgpack.status, 0, `kite-ws/converters/msgpack and every subpath type-check in a user's strict project:\n${tscMsgpack.stdout}${tscMsgpack.stderr}`);
     const runMsgpack = await execFileAsync(process.execPath, ["out/msgpack.js"], { cwd: app, env: { ...process.env, URL: peer.url }, timeout: 20_000 });
     assert.equal(runMsgpack.stdout.trim(), '[1,"two",[3]]');
+    const runSubpaths = await execFileAsync(process.execPath, ["out/subpaths.js"], { cwd: app, timeout: 20_000 });
+    assert.equal(runSubpaths.stdout.trim(), "hi object object function 1000");
   } finally {
     await peer.close();
   }
+});
+
+/** Every file of the packed package, as paths relative to its root (with "/"). */
+function packedFiles(): string[] {
+  const base = join(unpacked, "package");
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(dir, entry.name)) : [relative(base, join(dir, entry.name)).split(sep).join("/")],
+    );
+  return walk(base).sort();
+}
+
+test("the tarball has the MIT LICENSE, the README, and only dist/ and src/ besides", () => {
+  const files = packedFiles();
+  assert.ok(files.includes("LICENSE"), "LICENSE is packed");
+  const license = readFileSync(join(unpacked, "package", "LICENSE"), "utf8");
+  assert.match(license, /^MIT License\n\nCopyright \(c\) 2026 the kite-ws authors\n/);
+  assert.match(license, /THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND/);
+  assert.equal(license, readFileSync(join(root, "LICENSE"), "utf8"), "the repository's LICENSE");
+  assert.ok(files.includes("README.md"));
+  const manifest = JSON.parse(readFileSync(join(unpacked, "package", "package.json"), "utf8")) as { license: string };
+  assert.equal(manifest.license, "MIT");
+  const others = files.filter((file) => !/^(?:dist|src)\//.test(file) && !["LICENSE", "README.md", "package.json"].includes(file));
+  assert.deepEqual(others, [], "files outside dist/ and src/");
+});
+
+// A map that names a file the package lacks sends debuggers and "go to definition" nowhere.
+test("every sourceMappingURL and every source map's sources resolve to files inside the tarball", () => {
+  const base = join(unpacked, "package");
+  const files = packedFiles();
+  const packed = new Set(files);
+  const problems: string[] = [];
+  /** A path inside the package, from `from` (a packed file's folder) and a relative reference; null when it leaves the package. */
+  const inside = (fromDir: string, reference: string): string | null => {
+    const target = relative(base, resolve(base, fromDir, decodeURIComponent(reference))).split(sep).join("/");
+    return target.startsWith("../") || target === ".." ? null : target;
+  };
+  let urls = 0;
+  let sources = 0;
+  for (const file of files.filter((name) => /\.(?:m?js|d\.m?ts)$/.test(name))) {
+    const text = readFileSync(join(base, file), "utf8");
+    for (const match of text.matchAll(/^\/\/# sourceMappingURL=(\S+)\s*$/gm)) {
+      urls++;
+      const target = match[1].startsWith("data:") ? file : inside(dirname(file), match[1]);
+      if (target === null || !packed.has(target)) problems.push(`${file}: sourceMappingURL=${match[1]} is not in the tarball`);
+    }
+  }
+  for (const file of files.filter((name) => name.endsWith(".map"))) {
+    const map = JSON.parse(readFileSync(join(base, file), "utf8")) as { sources?: unknown; sourceRoot?: unknown };
+    assert.ok(Array.isArray(map.sources), `${file} has sources`);
+    const sourceRoot = typeof map.sourceRoot === "string" ? map.sourceRoot : "";
+    for (const source of map.sources as unknown[]) {
+      sources++;
+      const target = typeof source === "string" ? inside(dirname(file), sourceRoot === "" ? source : `${sourceRoot.replace(/\/?$/, "/")}${source}`) : null;
+      if (target === null || !packed.has(target)) problems.push(`${file}: source ${JSON.stringify(source)} is not in the tarball`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(urls > 0 && sources > 0, `checked ${urls} sourceMappingURLs and ${sources} sources`);
+});
+
+test("no @internal declaration is published in the .d.ts files (stripInternal)", () => {
+  const base = join(unpacked, "package");
+  const leaks = packedFiles()
+    .filter((file) => /\.d\.m?ts$/.test(file))
+    .filter((file) => readFileSync(join(base, file), "utf8").includes("@internal"));
+  assert.deepEqual(leaks, []);
 });
 
 /** A dev dependency's command, to run with this Node.js: the `bin` its package.json names. */
