@@ -1,8 +1,10 @@
 import { CloseReason } from "../../protocol/close-reason.js";
 import {
+  ConnectError,
   ConnectionClosedError,
   ConnectTimeoutError,
   PingTimeoutError,
+  TlsError,
   WebSocketHandshakeError,
 } from "../../errors.js";
 
@@ -64,12 +66,13 @@ const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
  * | close 1001, 1006, 1011, 1012, 1013, 1014 | yes |
  * | close 1000, 1002, 1003, 1005, 1007, 1008, 1009, 1010, 3000–4999 | no |
  * | `ConnectionClosedError`, `PingTimeoutError`, `ConnectTimeoutError` | yes |
- * | network errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EAI_AGAIN, ...) | yes |
+ * | network errors (`ConnectError` with ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EAI_AGAIN, ...) | yes |
  * | handshake answered 429 or 5xx (429 and 503 wait for `Retry-After`) | yes |
  * | handshake cut before a complete answer (status 0) | yes |
  * | handshake answered 4xx (but 429), 3xx, or a 101 that breaks RFC 6455 | no |
  * | an error with a `closeCode` (protocol error 1002, invalid UTF-8 1007, too big 1009) | by that code |
- * | anything else (TLS certificate errors, ENOTFOUND, a bad URL, an aborted signal) | no |
+ * | `TlsError` (an untrusted certificate, a port that does not speak TLS), ENOTFOUND | no |
+ * | anything else (a bad URL, an aborted signal) | no |
  *
  * Errors are looked through along their `cause` chain (`ClosedReceiveChannelError` → cause).
  */
@@ -89,6 +92,9 @@ export function isTransientError(error: unknown): boolean {
     if (current instanceof PingTimeoutError || current instanceof ConnectionClosedError || current instanceof ConnectTimeoutError) {
       return true;
     }
+    // An untrusted certificate or a port that does not speak TLS will not fix itself.
+    if (current instanceof TlsError) return false;
+    if (current instanceof ConnectError) return current.systemCode !== null && NETWORK_ERROR_CODES.has(current.systemCode);
     const closeCode = (current as { closeCode?: unknown }).closeCode;
     if (typeof closeCode === "number") return RECONNECT_CLOSE_CODES.has(closeCode);
     const code = (current as { code?: unknown }).code;
