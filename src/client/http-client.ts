@@ -1,6 +1,7 @@
 import type { HttpClientEngine, HttpClientEngineFactory } from "../engine/engine.js";
 import { defaultEngine } from "../engine/default-engine.js";
-import { HttpClientConfig } from "./http-client-config.js";
+import { HttpClientConfig, runConfigureBlock } from "./http-client-config.js";
+import { describeValue, typeError } from "../util/describe-value.js";
 import type { HttpClientPlugin } from "./plugin.js";
 import type { WebSocketTarget } from "./target.js";
 import { PluginNotInstalledError } from "../errors.js";
@@ -29,15 +30,32 @@ export class HttpClient<EngineConfig = unknown> {
     engineOrConfigure?: HttpClientEngineFactory<EngineConfig> | HttpClientEngine | ((config: HttpClientConfig<EngineConfig>) => void),
     configure?: (config: HttpClientConfig<EngineConfig>) => void,
   ) {
-    const engineArg = typeof engineOrConfigure === "function" ? undefined : engineOrConfigure;
-    const block = typeof engineOrConfigure === "function" ? engineOrConfigure : configure;
+    const firstIsBlock = typeof engineOrConfigure === "function" && !isClass(engineOrConfigure);
+    const engineArg = firstIsBlock ? undefined : checkEngineArgument<EngineConfig>(engineOrConfigure);
+    if (firstIsBlock && configure !== undefined) {
+      throw typeError("HttpClient's second argument", "left out when the first is the configure function", configure);
+    }
+    if (configure !== undefined && typeof configure !== "function") {
+      throw typeError("HttpClient's configure block", "a function (config) => { ... }", configure);
+    }
+    const block = firstIsBlock ? (engineOrConfigure as (config: HttpClientConfig<EngineConfig>) => void) : configure;
     const config = new HttpClientConfig<EngineConfig>();
-    block?.(config);
-    this.engine = createEngine(engineArg ?? (defaultEngine() as HttpClientEngineFactory<EngineConfig>), config);
-    for (const { plugin, blocks } of config.installs.values()) {
-      const pluginConfig = plugin.createConfig();
-      for (const run of blocks) run(pluginConfig);
-      this.plugins.set(plugin.key, plugin.prepare(pluginConfig, this as HttpClient));
+    try {
+      if (block !== undefined) runConfigureBlock<HttpClientConfig<EngineConfig>>(block, config, "HttpClient's configure block");
+      this.engine = createEngine(engineArg ?? (defaultEngine() as HttpClientEngineFactory<EngineConfig>), config);
+      try {
+        for (const { plugin, blocks } of config.installs.values()) {
+          const pluginConfig = plugin.createConfig();
+          for (const run of blocks) runConfigureBlock(run, pluginConfig, `The configure block of install(${plugin.key}, ...)`);
+          this.plugins.set(plugin.key, plugin.prepare(pluginConfig, this as HttpClient));
+        }
+      } catch (error) {
+        this.engine.close();
+        throw error;
+      }
+    } finally {
+      // A block kept past this point (an async one, resumed after an await) can change nothing.
+      config.markBuilt();
     }
   }
 
@@ -73,22 +91,32 @@ export class HttpClient<EngineConfig = unknown> {
    * rejects with the block's error.
    */
   webSocket<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R> {
-    return runWebSocket(this as HttpClient, target, block, { raw: false });
+    return this.run("webSocket", target, block, { raw: false });
   }
 
   /** Same as `webSocket`. */
   ws<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R> {
-    return runWebSocket(this as HttpClient, target, block, { raw: false });
+    return this.run("ws", target, block, { raw: false });
   }
 
   /** `webSocket` over TLS, whatever the target's scheme says. */
   wss<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R> {
-    return runWebSocket(this as HttpClient, target, block, { raw: false, secure: true });
+    return this.run("wss", target, block, { raw: false, secure: true });
   }
 
   /** `webSocket` with a raw session: every frame reaches `incoming`, nothing is automatic. */
   webSocketRaw<R>(target: WebSocketTarget, block: (session: WebSocketSession) => R | Promise<R>): Promise<R> {
-    return runWebSocket(this as HttpClient, target, block, { raw: true });
+    return this.run("webSocketRaw", target, block, { raw: true });
+  }
+
+  private run<S extends WebSocketSession, R>(
+    builder: string,
+    target: WebSocketTarget,
+    block: (session: S) => R | Promise<R>,
+    options: { raw: boolean; secure?: boolean },
+  ): Promise<R> {
+    if (typeof block !== "function") return Promise.reject(typeError(`${builder}(target, block): block`, "a function (session) => { ... }", block));
+    return runWebSocket(this as HttpClient, target, block, options);
   }
 
   /** Opens a session for use outside a block; close it with `session.close()` (or `await using`). */
@@ -142,12 +170,48 @@ function createEngine<EngineConfig>(
   config: HttpClientConfig<EngineConfig>,
 ): HttpClientEngine {
   if ("create" in engine && typeof engine.create === "function") {
-    return engine.create((engineConfig) => {
-      for (const block of config.engineBlocks) block(engineConfig);
+    const created: unknown = engine.create((engineConfig) => {
+      for (const block of config.engineBlocks) runConfigureBlock(block, engineConfig, `The configure block of config.engine(...) for ${engine.name}`);
     });
+    if (!isEngine(created)) {
+      throw new TypeError(`${String(engine.name)}.create() must return an engine (name, capabilities, connectWebSocket, close); got ${describeValue(created)}`);
+    }
+    return created;
   }
   if (config.engineBlocks.length > 0) {
     throw new TypeError("config.engine() configures an engine factory such as CIO; this client was given an engine instance");
   }
   return engine as HttpClientEngine;
+}
+
+const ENGINE_EXPECTED = "HttpClient takes an engine factory such as CIO, an engine, or a configure function";
+
+/** The first argument when it is not the configure block: an engine factory, an engine, or left out. */
+function checkEngineArgument<EngineConfig>(value: unknown): HttpClientEngineFactory<EngineConfig> | HttpClientEngine | undefined {
+  if (value === undefined || isEngineFactory(value) || isEngine(value)) return value as HttpClientEngineFactory<EngineConfig> | HttpClientEngine | undefined;
+  const hint = typeof value === "function" ? " (a class: pass its factory, e.g. CIO, or an instance)" : "";
+  throw new TypeError(`${ENGINE_EXPECTED}; got ${describeValue(value)}${hint}`);
+}
+
+function isEngineFactory(value: unknown): value is HttpClientEngineFactory<never> {
+  return value !== null && typeof value === "object" && typeof (value as { create?: unknown }).create === "function";
+}
+
+function isEngine(value: unknown): value is HttpClientEngine {
+  if (value === null || typeof value !== "object") return false;
+  const engine = value as Partial<Record<keyof HttpClientEngine, unknown>>;
+  const capabilities = engine.capabilities as { has?: unknown } | null | undefined;
+  return (
+    typeof engine.name === "string" &&
+    typeof engine.connectWebSocket === "function" &&
+    typeof engine.close === "function" &&
+    typeof capabilities === "object" &&
+    capabilities !== null &&
+    typeof capabilities.has === "function"
+  );
+}
+
+/** A class, which cannot be called as a configure block. */
+function isClass(fn: unknown): boolean {
+  return typeof fn === "function" && /^class\b/.test(Function.prototype.toString.call(fn));
 }
