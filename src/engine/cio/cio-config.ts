@@ -1,4 +1,8 @@
-import type { ResponseHeadLimits } from "../../http/response-head.js";
+import { DEFAULT_RESPONSE_HEAD_LIMITS, type ResponseHeadLimits } from "../../http/response-head.js";
+import type { Duration } from "../../util/duration.js";
+import { typeError, rangeError, describeValue } from "../../util/describe-value.js";
+import { checkDuration, checkKeys, checkMillis, checkWhole, isOptionsObject, maskCredentials } from "../config-checks.js";
+import { parseProxyUrl } from "./proxy.js";
 
 /** TLS settings for `wss:` connections. Verification is on unless turned off here. */
 export interface CioTlsConfig {
@@ -21,21 +25,164 @@ export interface CioTlsConfig {
  */
 export type CioProxyConfig = string | URL | "env" | null;
 
-/** Settings of the CIO engine, set in `config.engine((cio) => { ... })`. */
+const TLS_KEYS = ["ca", "rejectUnauthorized", "servername"] as const;
+const CLIENT_CERTIFICATES = "CIO sends no client certificate";
+const TLS_HINTS: ReadonlyMap<string, string> = new Map([
+  ["verify", "did you mean rejectUnauthorized?"],
+  ["insecure", "did you mean rejectUnauthorized: false?"],
+  ["sni", "did you mean servername?"],
+  ["cert", CLIENT_CERTIFICATES],
+  ["key", CLIENT_CERTIFICATES],
+  ["pfx", CLIENT_CERTIFICATES],
+  ["passphrase", CLIENT_CERTIFICATES],
+]);
+
+/**
+ * Settings of the CIO engine, set in `config.engine((cio) => { ... })`. Every setter checks its value
+ * at once and throws a `TypeError` / `RangeError` naming the setting; the engine checks them all
+ * again when the client is built (for `tls` changed in place).
+ */
 export class CioEngineConfig {
-  /** Time for TCP, the proxy tunnel, TLS and the HTTP upgrade together (and every redirect), in milliseconds. */
-  connectTimeoutMillis = 15_000;
-  /** TLS settings for `wss:` (and for an `https:` proxy): trusted CAs, verification, server name. */
-  tls: CioTlsConfig = {};
-  /** Limits on the handshake response's head (and on a proxy's answer to CONNECT). */
-  responseHead: ResponseHeadLimits = { maxBytes: 16 * 1024, maxHeaders: 100 };
+  #connectTimeoutMillis = 15_000;
+  #tls: CioTlsConfig = {};
+  #responseHead: ResponseHeadLimits = DEFAULT_RESPONSE_HEAD_LIMITS;
+  #proxy: CioProxyConfig = "env";
+  #followRedirects: boolean | number = false;
+
+  /**
+   * Time for TCP, the proxy tunnel, TLS and the HTTP upgrade together (and every redirect), in
+   * milliseconds (default 15 000). A `ConnectTimeoutError` names this value when it runs out.
+   */
+  get connectTimeoutMillis(): number {
+    return this.#connectTimeoutMillis;
+  }
+
+  /** Takes a finite number of milliseconds > 0; for a duration such as "5s", set `connectTimeout`. */
+  set connectTimeoutMillis(millis: number) {
+    this.#connectTimeoutMillis = checkMillis(millis, "cio.connectTimeoutMillis", "cio.connectTimeout");
+  }
+
+  /** `connectTimeoutMillis` as a duration: reads as milliseconds. */
+  get connectTimeout(): number {
+    return this.#connectTimeoutMillis;
+  }
+
+  /** Takes a duration > 0: "5s", "500ms", "1m", or a number of milliseconds. */
+  set connectTimeout(timeout: Duration) {
+    this.#connectTimeoutMillis = checkDuration(timeout, "cio.connectTimeout");
+  }
+
+  /**
+   * TLS settings for `wss:` (and for an `https:` proxy): trusted CAs, verification, server name.
+   * The object itself is kept, so `cio.tls.ca = pem` works too.
+   */
+  get tls(): CioTlsConfig {
+    return this.#tls;
+  }
+
+  /** Takes an object with only `ca`, `rejectUnauthorized` and `servername`, each optional. */
+  set tls(tls: CioTlsConfig) {
+    this.#tls = checkTls(tls);
+  }
+
+  /** Limits on the handshake response's head (and on a proxy's answer to CONNECT); read-only once set. */
+  get responseHead(): ResponseHeadLimits {
+    return this.#responseHead;
+  }
+
+  /** Takes `{ maxBytes, maxHeaders }`, whole numbers >= 1; one left out keeps its default (16 KiB, 100). */
+  set responseHead(limits: Partial<ResponseHeadLimits>) {
+    this.#responseHead = checkResponseHead(limits);
+  }
+
   /** An HTTP CONNECT proxy: a URL, `"env"` (the default: the `*_PROXY` variables) or null for none. */
-  proxy: CioProxyConfig = "env";
+  get proxy(): CioProxyConfig {
+    return this.#proxy;
+  }
+
+  /** Takes an `http:` / `https:` proxy URL (a string or a `URL`), `"env"` or null; the URL is parsed at once. */
+  set proxy(proxy: CioProxyConfig) {
+    this.#proxy = checkProxy(proxy);
+  }
+
   /**
    * Follow redirects (301, 302, 303, 307, 308) of the upgrade request: false (the default; the 3xx
    * answer fails with `WebSocketHandshakeError` carrying its status and `Location`), true for at most
    * 5 hops, or the most hops to follow. A redirect from `wss:` to `ws:` is refused, and
    * `Authorization` and URL credentials are dropped when the origin changes.
    */
-  followRedirects: boolean | number = false;
+  get followRedirects(): boolean | number {
+    return this.#followRedirects;
+  }
+
+  /** Takes true, false or a whole number of hops >= 0. */
+  set followRedirects(follow: boolean | number) {
+    this.#followRedirects = checkFollowRedirects(follow);
+  }
+}
+
+/**
+ * @internal Checks a whole CIO configuration, as the engine does when it is built: the setters
+ * checked each value, but `tls` may have been changed in place since (or the object may not be a
+ * `CioEngineConfig` at all).
+ */
+export function checkCioConfig(config: CioEngineConfig): void {
+  if (config === null || typeof config !== "object") throw typeError("CioEngine's config", "a CioEngineConfig", config);
+  checkMillis(config.connectTimeoutMillis, "cio.connectTimeoutMillis", "cio.connectTimeout");
+  checkTls(config.tls);
+  checkResponseHead(config.responseHead);
+  checkProxy(config.proxy);
+  checkFollowRedirects(config.followRedirects);
+}
+
+function checkTls(tls: CioTlsConfig): CioTlsConfig {
+  if (!isOptionsObject(tls)) throw typeError("cio.tls", "an object { ca, rejectUnauthorized, servername }", tls);
+  checkKeys(tls, "cio.tls", TLS_KEYS, TLS_HINTS);
+  const { ca, rejectUnauthorized, servername } = tls;
+  if (ca !== undefined) {
+    const isPem = (value: unknown): boolean => typeof value === "string" || value instanceof Uint8Array;
+    if (!(isPem(ca) || (Array.isArray(ca) && (ca as readonly unknown[]).every(isPem)))) {
+      throw typeError("cio.tls.ca", "PEM text, a Uint8Array of it, or an array of them", ca);
+    }
+  }
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== "boolean") {
+    throw typeError("cio.tls.rejectUnauthorized", "true or false", rejectUnauthorized);
+  }
+  if (servername !== undefined && (typeof servername !== "string" || !/^[^\s\p{Cc}]+$/u.test(servername))) {
+    throw typeError("cio.tls.servername", "a host name (a non-empty string without whitespace)", servername);
+  }
+  return tls;
+}
+
+function checkResponseHead(limits: Partial<ResponseHeadLimits>): ResponseHeadLimits {
+  if (!isOptionsObject(limits)) throw typeError("cio.responseHead", "an object { maxBytes, maxHeaders }", limits);
+  checkKeys(limits, "cio.responseHead", ["maxBytes", "maxHeaders"]);
+  const { maxBytes = DEFAULT_RESPONSE_HEAD_LIMITS.maxBytes, maxHeaders = DEFAULT_RESPONSE_HEAD_LIMITS.maxHeaders } = limits;
+  return Object.freeze({
+    maxBytes: checkWhole(maxBytes, "cio.responseHead.maxBytes", 1, "bytes"),
+    maxHeaders: checkWhole(maxHeaders, "cio.responseHead.maxHeaders", 1, "header fields"),
+  });
+}
+
+function checkProxy(proxy: CioProxyConfig): CioProxyConfig {
+  if (proxy === null || proxy === "env") return proxy;
+  if (typeof proxy !== "string" && !(proxy instanceof URL)) {
+    throw typeError("cio.proxy", 'an http: or https: proxy URL (a string or a URL), "env" or null', proxy);
+  }
+  try {
+    parseProxyUrl(proxy, "cio.proxy");
+  } catch (error) {
+    // The proxy URL is quoted without its credentials.
+    const shown = typeof proxy === "string" ? maskCredentials(proxy) : maskCredentials(proxy.href);
+    throw new TypeError(`${(error as Error).message}; got ${describeValue(shown)}`, { cause: error });
+  }
+  return proxy;
+}
+
+function checkFollowRedirects(follow: boolean | number): boolean | number {
+  const expected = "true, false or a whole number of hops >= 0";
+  if (typeof follow === "boolean") return follow;
+  if (typeof follow !== "number") throw typeError("cio.followRedirects", expected, follow);
+  if (!Number.isSafeInteger(follow) || follow < 0) throw rangeError("cio.followRedirects", expected, follow);
+  return follow;
 }

@@ -2,7 +2,7 @@ import { connect as connectTcp, isIP, type Socket } from "node:net";
 import { connectTls } from "./lazy-tls.js";
 import { Buffer } from "node:buffer";
 import type { EngineCapability, EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine.js";
-import { CioEngineConfig } from "./cio-config.js";
+import { CioEngineConfig, checkCioConfig } from "./cio-config.js";
 import { openHandshake } from "./client-handshake.js";
 import { openTunnel, resolveProxy } from "./proxy.js";
 import { isRedirect, maxRedirects, redirectRequest, unfollowedRedirect } from "./redirect.js";
@@ -33,7 +33,7 @@ export class CioEngine implements HttpClientEngine {
 
   constructor(config: CioEngineConfig = new CioEngineConfig()) {
     this.config = config;
-    maxRedirects(config.followRedirects); // a bad setting fails when the client is built
+    checkCioConfig(config); // a bad setting fails when the client is built
   }
 
   async connectWebSocket(request: WebSocketRequest): Promise<EngineConnection> {
@@ -113,7 +113,7 @@ export class CioEngine implements HttpClientEngine {
   }
 
   private timeoutError(url: URL): ConnectTimeoutError {
-    return new ConnectTimeoutError(`Handshake with ${url.host} took longer than ${this.config.connectTimeoutMillis} ms`);
+    return new ConnectTimeoutError(`Connecting to ${url.host} took longer than ${this.config.connectTimeoutMillis} ms (cio.connectTimeoutMillis)`);
   }
 
   private openSocket(url: URL): Socket {

@@ -62,7 +62,8 @@ export function openHandshake(
     const onError = (error: unknown): void => fail(toConnectError(error, { url: request.url, engine: "cio", duringTls: tlsPending }));
     const onClose = (): void => fail(new WebSocketHandshakeError("Connection closed before the handshake response was complete"));
     const timer = setTimeout(
-      () => fail(new ConnectTimeoutError(`Handshake with ${request.url.host} took longer than ${timeoutMillis} ms`)),
+      // The message names the setting and its value; `timeoutMillis` may be only what was left of it.
+      () => fail(new ConnectTimeoutError(`Connecting to ${request.url.host} took longer than ${config.connectTimeoutMillis} ms (cio.connectTimeoutMillis)`)),
       timeoutMillis,
     );
 

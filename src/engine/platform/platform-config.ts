@@ -1,3 +1,7 @@
+import type { Duration } from "../../util/duration.js";
+import { typeError } from "../../util/describe-value.js";
+import { checkClassOrNull, checkDuration, checkMillis, checkWhole, isOptionsObject } from "../config-checks.js";
+
 /**
  * A `WebSocket` class as runtimes have it: the browser's, Deno's and Bun's global, Node 22's global,
  * or undici's export. Typed loosely (any constructor taking a URL) so that every runtime's own
@@ -5,32 +9,147 @@
  */
 export type WebSocketConstructorLike = new (url: string, ...rest: never[]) => object;
 
-/** Settings of the Platform engine, set in `config.engine((platform) => { ... })`. */
+/** Fields of `webSocketInit` that the engine sets itself from the request. */
+const ENGINE_INIT_FIELDS: ReadonlyMap<string, string> = new Map([
+  ["protocols", "the target's protocols"],
+  ["headers", "the target's headers"],
+]);
+
+/**
+ * Settings of the Platform engine, set in `config.engine((platform) => { ... })`. Every setter checks
+ * its value at once and throws a `TypeError` / `RangeError` naming the setting; the engine checks
+ * them all again when the client is built.
+ */
 export class PlatformEngineConfig {
+  #webSocket: WebSocketConstructorLike | null = null;
+  #customHeaders: boolean | null = null;
+  #webSocketInit: Readonly<Record<string, unknown>> = {};
+  #connectTimeoutMillis = 15_000;
+  #writeHighWaterMark = 1024 * 1024;
+  #drainPollMillis = 10;
+
   /**
    * The `WebSocket` class to use; by default `globalThis.WebSocket`. On Node.js 20, which has no
    * global one, pass undici's: `platform.webSocket = WebSocket` (`import { WebSocket } from "undici"`).
    */
-  webSocket: WebSocketConstructorLike | null = null;
+  get webSocket(): WebSocketConstructorLike | null {
+    return this.#webSocket;
+  }
+
+  /** Takes a class (a constructor function) or null; `undefined` (a runtime without the global) is a `TypeError`. */
+  set webSocket(webSocket: WebSocketConstructorLike | null) {
+    this.#webSocket = checkClassOrNull(webSocket, "platform.webSocket", "a WebSocket class (e.g. undici's WebSocket)");
+  }
+
   /**
    * Whether the constructor takes `{ protocols, headers }` as its second argument, which lets the
    * engine send request headers (and URL credentials as `Authorization`). Browsers' `WebSocket` cannot;
    * undici's (Node.js's global one) can. `null` (the default) means: yes on Node.js, no elsewhere
    * (set it on Bun or Deno if their constructor takes `{ protocols, headers }`).
    */
-  customHeaders: boolean | null = null;
+  get customHeaders(): boolean | null {
+    return this.#customHeaders;
+  }
+
+  /** Takes true, false or null. */
+  set customHeaders(customHeaders: boolean | null) {
+    this.#customHeaders = checkCustomHeaders(customHeaders);
+  }
+
   /**
    * More fields for the constructor's options object, passed only when `customHeaders` is on,
    * e.g. undici's `{ dispatcher }` for a proxy agent.
    */
-  webSocketInit: Readonly<Record<string, unknown>> = {};
-  /** Time for the runtime to open the connection (TCP, TLS and the upgrade), in milliseconds. */
-  connectTimeoutMillis = 15_000;
+  get webSocketInit(): Readonly<Record<string, unknown>> {
+    return this.#webSocketInit;
+  }
+
+  /** Takes an object without `protocols` or `headers` (the engine sets those from the request). */
+  set webSocketInit(init: Readonly<Record<string, unknown>>) {
+    this.#webSocketInit = checkInit(init);
+  }
+
+  /**
+   * Time for the runtime to open the connection (TCP, TLS and the upgrade), in milliseconds (default
+   * 15 000). A `ConnectTimeoutError` names this value when it runs out.
+   */
+  get connectTimeoutMillis(): number {
+    return this.#connectTimeoutMillis;
+  }
+
+  /** Takes a finite number of milliseconds > 0; for a duration such as "5s", set `connectTimeout`. */
+  set connectTimeoutMillis(millis: number) {
+    this.#connectTimeoutMillis = checkMillis(millis, "platform.connectTimeoutMillis", "platform.connectTimeout");
+  }
+
+  /** `connectTimeoutMillis` as a duration: reads as milliseconds. */
+  get connectTimeout(): number {
+    return this.#connectTimeoutMillis;
+  }
+
+  /** Takes a duration > 0: "5s", "500ms", "1m", or a number of milliseconds. */
+  set connectTimeout(timeout: Duration) {
+    this.#connectTimeoutMillis = checkDuration(timeout, "platform.connectTimeout");
+  }
+
   /**
    * Bytes the runtime may hold unsent (`bufferedAmount`) before `outgoing` stops handing it more;
    * writing resumes once it has fallen to half of this.
    */
-  writeHighWaterMark = 1024 * 1024;
+  get writeHighWaterMark(): number {
+    return this.#writeHighWaterMark;
+  }
+
+  /** Takes a whole number of bytes >= 1. */
+  set writeHighWaterMark(bytes: number) {
+    this.#writeHighWaterMark = checkWhole(bytes, "platform.writeHighWaterMark", 1, "bytes");
+  }
+
   /** How often `bufferedAmount` is read while writing waits (the API has no "drain" event), in milliseconds. */
-  drainPollMillis = 10;
+  get drainPollMillis(): number {
+    return this.#drainPollMillis;
+  }
+
+  /** Takes a finite number of milliseconds > 0; for a duration such as "10ms", set `drainPoll`. */
+  set drainPollMillis(millis: number) {
+    this.#drainPollMillis = checkMillis(millis, "platform.drainPollMillis", "platform.drainPoll");
+  }
+
+  /** `drainPollMillis` as a duration: reads as milliseconds. */
+  get drainPoll(): number {
+    return this.#drainPollMillis;
+  }
+
+  /** Takes a duration > 0: "10ms", "1s", or a number of milliseconds. */
+  set drainPoll(interval: Duration) {
+    this.#drainPollMillis = checkDuration(interval, "platform.drainPoll");
+  }
+}
+
+/**
+ * @internal Checks a whole Platform configuration, as the engine does when it is built (the object
+ * may have been changed in place, or not be a `PlatformEngineConfig` at all).
+ */
+export function checkPlatformConfig(config: PlatformEngineConfig): void {
+  if (config === null || typeof config !== "object") throw typeError("PlatformEngine's config", "a PlatformEngineConfig", config);
+  checkClassOrNull(config.webSocket, "platform.webSocket", "a WebSocket class (e.g. undici's WebSocket)");
+  checkCustomHeaders(config.customHeaders);
+  checkInit(config.webSocketInit);
+  checkMillis(config.connectTimeoutMillis, "platform.connectTimeoutMillis", "platform.connectTimeout");
+  checkWhole(config.writeHighWaterMark, "platform.writeHighWaterMark", 1, "bytes");
+  checkMillis(config.drainPollMillis, "platform.drainPollMillis", "platform.drainPoll");
+}
+
+function checkCustomHeaders(customHeaders: boolean | null): boolean | null {
+  if (customHeaders !== null && typeof customHeaders !== "boolean") throw typeError("platform.customHeaders", "true, false or null", customHeaders);
+  return customHeaders;
+}
+
+function checkInit(init: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  if (!isOptionsObject(init)) throw typeError("platform.webSocketInit", "an object of constructor options, e.g. { dispatcher }", init);
+  for (const key of Object.keys(init)) {
+    const instead = ENGINE_INIT_FIELDS.get(key);
+    if (instead !== undefined) throw new TypeError(`platform.webSocketInit cannot set ${key}: the engine sets it from ${instead}`);
+  }
+  return init;
 }

@@ -6,7 +6,7 @@ import {
   type HttpClientEngineFactory,
   type WebSocketRequest,
 } from "../engine.js";
-import { PlatformEngineConfig, type WebSocketConstructorLike } from "./platform-config.js";
+import { PlatformEngineConfig, checkPlatformConfig, type WebSocketConstructorLike } from "./platform-config.js";
 import { PlatformTransport, runtimeError, type RuntimeWebSocket, CONNECTING, OPEN } from "./platform-transport.js";
 import { basicAuthorization, offersExtensions, parseExtensionsHeader, withoutCredentials } from "../shared.js";
 import { ConnectTimeoutError, WebSocketHandshakeError } from "../../errors.js";
@@ -44,6 +44,7 @@ export class PlatformEngine implements HttpClientEngine {
   private readonly headers: boolean;
 
   constructor(config: PlatformEngineConfig = new PlatformEngineConfig()) {
+    checkPlatformConfig(config);
     this.config = config;
     const global = (globalThis as { WebSocket?: unknown }).WebSocket;
     this.webSocket = config.webSocket ?? (typeof global === "function" ? (global as WebSocketConstructorLike) : null);
@@ -113,7 +114,7 @@ export class PlatformEngine implements HttpClientEngine {
       };
       const onAbort = (): void => giveUp(signal!.reason);
       const timer = setTimeout(
-        () => giveUp(new ConnectTimeoutError(`Opening ${url.host} took longer than ${timeoutMillis} ms`)),
+        () => giveUp(new ConnectTimeoutError(`Connecting to ${url.host} took longer than ${timeoutMillis} ms (platform.connectTimeoutMillis)`)),
         timeoutMillis,
       );
       signal?.addEventListener("abort", onAbort, { once: true });

@@ -1,3 +1,7 @@
+import type { Duration } from "../../util/duration.js";
+import { typeError } from "../../util/describe-value.js";
+import { checkClassOrNull, checkMillis, checkDuration, checkWhole, isOptionsObject } from "../config-checks.js";
+
 /**
  * Options of the `ws` package's client (its `ClientOptions`: `agent`, `ca`, `rejectUnauthorized`,
  * `perMessageDeflate`, `handshakeTimeout`, `origin`, `family`, ...). Typed as any object so that
@@ -31,20 +35,94 @@ export interface WsEngineOptions {
  */
 export type WsWebSocketFactory = (url: string, protocols: string[], options: WsEngineOptions) => object;
 
-/** Settings of the `ws` engine, set in `config.engine((ws) => { ... })`. */
+/**
+ * Settings of the `ws` engine, set in `config.engine((ws) => { ... })`. Every setter checks its value
+ * at once and throws a `TypeError` / `RangeError` naming the setting; the engine checks them all
+ * again when the client is built.
+ */
 export class WsEngineConfig {
+  #preconfigured: WsClientOptions | WsWebSocketFactory | null = null;
+  #webSocket: (new (url: string, protocols: string[], options: WsEngineOptions) => object) | null = null;
+  #connectTimeoutMillis = 15_000;
+  #writeHighWaterMark = 1024 * 1024;
+
   /**
    * Your own `ws` settings: `ClientOptions` merged under the engine's (`{ agent, ca, perMessageDeflate: true }`),
    * or a function that creates the WebSocket. Null: ws's defaults, with permessage-deflate off.
    */
-  preconfigured: WsClientOptions | WsWebSocketFactory | null = null;
+  get preconfigured(): WsClientOptions | WsWebSocketFactory | null {
+    return this.#preconfigured;
+  }
+
+  /** Takes an options object, a function `(url, protocols, options) => WebSocket`, or null. */
+  set preconfigured(preconfigured: WsClientOptions | WsWebSocketFactory | null) {
+    this.#preconfigured = checkPreconfigured(preconfigured);
+  }
+
   /**
    * The `WebSocket` class of `ws`, when it should not be imported by name (a bundled or patched copy).
    * By default the engine loads the `ws` package installed next to kite-ws when it is created.
    */
-  webSocket: (new (url: string, protocols: string[], options: WsEngineOptions) => object) | null = null;
-  /** Time for TCP, TLS and the upgrade, in milliseconds. */
-  connectTimeoutMillis = 15_000;
+  get webSocket(): (new (url: string, protocols: string[], options: WsEngineOptions) => object) | null {
+    return this.#webSocket;
+  }
+
+  /** Takes a class (a constructor function) or null. */
+  set webSocket(webSocket: (new (url: string, protocols: string[], options: WsEngineOptions) => object) | null) {
+    this.#webSocket = checkClassOrNull(webSocket, "ws.webSocket", "the ws package's WebSocket class");
+  }
+
+  /**
+   * Time for TCP, TLS and the upgrade, in milliseconds (default 15 000). A `ConnectTimeoutError`
+   * names this value when it runs out.
+   */
+  get connectTimeoutMillis(): number {
+    return this.#connectTimeoutMillis;
+  }
+
+  /** Takes a finite number of milliseconds > 0; for a duration such as "5s", set `connectTimeout`. */
+  set connectTimeoutMillis(millis: number) {
+    this.#connectTimeoutMillis = checkMillis(millis, "ws.connectTimeoutMillis", "ws.connectTimeout");
+  }
+
+  /** `connectTimeoutMillis` as a duration: reads as milliseconds. */
+  get connectTimeout(): number {
+    return this.#connectTimeoutMillis;
+  }
+
+  /** Takes a duration > 0: "5s", "500ms", "1m", or a number of milliseconds. */
+  set connectTimeout(timeout: Duration) {
+    this.#connectTimeoutMillis = checkDuration(timeout, "ws.connectTimeout");
+  }
+
   /** Bytes handed to ws but not yet written to the socket before `outgoing` waits; it resumes at half. */
-  writeHighWaterMark = 1024 * 1024;
+  get writeHighWaterMark(): number {
+    return this.#writeHighWaterMark;
+  }
+
+  /** Takes a whole number of bytes >= 1. */
+  set writeHighWaterMark(bytes: number) {
+    this.#writeHighWaterMark = checkWhole(bytes, "ws.writeHighWaterMark", 1, "bytes");
+  }
+}
+
+/**
+ * @internal Checks a whole ws engine configuration, as the engine does when it is built (the object
+ * may not be a `WsEngineConfig` at all).
+ */
+export function checkWsConfig(config: WsEngineConfig): void {
+  if (config === null || typeof config !== "object") throw typeError("WsClientEngine's config", "a WsEngineConfig", config);
+  checkPreconfigured(config.preconfigured);
+  checkClassOrNull(config.webSocket, "ws.webSocket", "the ws package's WebSocket class");
+  checkMillis(config.connectTimeoutMillis, "ws.connectTimeoutMillis", "ws.connectTimeout");
+  checkWhole(config.writeHighWaterMark, "ws.writeHighWaterMark", 1, "bytes");
+}
+
+function checkPreconfigured(
+  preconfigured: WsClientOptions | WsWebSocketFactory | null,
+): WsClientOptions | WsWebSocketFactory | null {
+  if (preconfigured !== null && typeof preconfigured !== "function" && !isOptionsObject(preconfigured)) {
+    throw typeError("ws.preconfigured", "ws ClientOptions (an object), a function creating the WebSocket, or null", preconfigured);
+  }
+  return preconfigured;
 }

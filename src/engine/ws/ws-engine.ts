@@ -8,7 +8,7 @@ import {
   type HttpClientEngineFactory,
   type WebSocketRequest,
 } from "../engine.js";
-import { WsEngineConfig, type WsEngineOptions, type WsWebSocketFactory } from "./ws-config.js";
+import { WsEngineConfig, checkWsConfig, type WsEngineOptions, type WsWebSocketFactory } from "./ws-config.js";
 import { WsTransport, type WsSocket } from "./ws-transport.js";
 import { offersExtensions, parseExtensionsHeader } from "../shared.js";
 import { callerHeaderFields } from "../handshake-request.js";
@@ -43,11 +43,9 @@ export class WsClientEngine implements HttpClientEngine {
   private readonly create: WsWebSocketFactory | null;
 
   constructor(config: WsEngineConfig = new WsEngineConfig()) {
+    checkWsConfig(config);
     this.config = config;
     const preconfigured = config.preconfigured;
-    if (preconfigured !== null && typeof preconfigured !== "object" && typeof preconfigured !== "function") {
-      throw new TypeError("ws.preconfigured is ws ClientOptions, a function creating the WebSocket, or null");
-    }
     if (typeof preconfigured === "function") {
       this.create = preconfigured as WsWebSocketFactory;
     } else {
@@ -125,7 +123,7 @@ export class WsClientEngine implements HttpClientEngine {
       };
       const onAbort = (): void => giveUp(signal!.reason);
       const timer = setTimeout(
-        () => giveUp(new ConnectTimeoutError(`Handshake with ${request.url.host} took longer than ${timeoutMillis} ms`)),
+        () => giveUp(new ConnectTimeoutError(`Connecting to ${request.url.host} took longer than ${timeoutMillis} ms (ws.connectTimeoutMillis)`)),
         timeoutMillis,
       );
       const onUpgrade = (message: IncomingMessage): void => {
