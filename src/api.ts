@@ -27,7 +27,7 @@ export { DefaultWebSocketSession } from "./session/default-session.js";
 export type { ChannelConfig, OverflowPolicy, ReceiveChannel, SendChannel } from "./session/channel.js";
 export type { NegotiatedExtension } from "./extensions/extension.js";
 
-export { Frame } from "./protocol/frame.js";
+export { Frame, type BinaryData } from "./protocol/frame.js";
 export { FrameType } from "./protocol/frame-type.js";
 export { CloseReason } from "./protocol/close-reason.js";
 
@@ -46,7 +46,7 @@ export type {
   InferInput,
   InferOutput,
 } from "./serialization/standard-schema.js";
-export type { MessagesOptions, InvalidMessageError } from "./serialization/frame-conversion.js";
+export type { MessagesOptions, InvalidMessageError, SendContent } from "./serialization/frame-conversion.js";
 export type { Duration } from "./util/duration.js";
 
 export {

@@ -135,6 +135,8 @@ export function resolveTarget(
     }
     url.port = String(port);
   }
+  // A URL may say port 0, which no server listens on (and a socket would read as "any port").
+  if (url.port === "0") throw typeError("url", "a URL whose port is from 1 to 65535", withoutCredentials(url.href));
   if (path !== undefined) {
     checkPath(path);
     // Taken as a path: a leading "//" must not be read as an authority ("//a/b" stays "//a/b").

@@ -152,6 +152,10 @@ describe("target: port, path, method", () => {
     refused({ host: "h", port: NaN }, "got NaN (a number)");
     refused({ host: "h", port: null }, "port must be", "got null");
     assert.equal(resolve({ host: "h", port: 65_535 }).port, "65535");
+    // Port 0 in a URL names no server (a socket would take it as port 80): refused, unless port overrides it.
+    refused("ws://127.0.0.1:0/echo", /^url must be a URL whose port is from 1 to 65535; got "ws:\/\/127\.0\.0\.1:0\/echo" \(a string\)$/);
+    refused({ url: "wss://[::1]:0/" }, "url must be a URL whose port is from 1 to 65535");
+    assert.equal(resolve({ url: "ws://h:0/", port: 9000 }).port, "9000");
   });
 
   test("path: a string without a fragment, whitespace or a scheme (a full URL points at url); \"echo\" is \"/echo\"; \"//a/b\" stays a path", () => {

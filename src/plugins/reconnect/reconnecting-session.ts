@@ -16,6 +16,7 @@ import { Frame } from "../../protocol/frame.js";
 import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, closeReasonOf, truncateUtf8 } from "../../protocol/close-reason.js";
 import { isControlOpcode } from "../../protocol/frame-type.js";
 import type { Duration } from "../../util/duration.js";
+import { typeError } from "../../util/describe-value.js";
 import {
   ClosedReceiveChannelError,
   ConnectionClosedError,
@@ -892,7 +893,9 @@ function callTarget(
 /** @internal A target as request options. */
 export function toRequestOptions(target: WebSocketTarget): WebSocketRequestOptions {
   if (typeof target === "string" || target instanceof URL) return { url: target };
-  if (target === null || typeof target !== "object") throw new TypeError("A WebSocket target is a URL string, a URL or an options object");
+  if (target === null || typeof target !== "object") {
+    throw typeError("A WebSocket target", "a URL string, a URL, an options object such as { host, port, path }, or a function giving one", target);
+  }
   return target;
 }
 
