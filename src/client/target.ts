@@ -107,7 +107,7 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** Whitespace, control characters, and the backslash (which a URL would read as "/"). */
 const BAD_PATH_CHARS = /[\s\p{Cc}\\]/u;
 
-/** Resolves a builder's target into a handshake request, failing with a `TypeError` on anything malformed. */
+/** @internal Resolves a builder's target into a handshake request, failing with a `TypeError` on anything malformed. */
 export function resolveTarget(
   target: WebSocketTarget,
   options: { secure?: boolean; maxFrameSize: number; extensions?: readonly ClientExtension[] },

@@ -1,6 +1,9 @@
 import type { Frame } from "../protocol/frame.js";
 
-/** @internal What a session is told by the transport beneath it. */
+/**
+ * What a session is told by the transport beneath it. An engine's transport calls these; a session
+ * (`WebSocketSession`) implements them.
+ */
 export interface FrameSink {
   /** A frame arrived. Returning false asks the transport to deliver no more until `resume()`. */
   onFrame(frame: Frame): boolean;
@@ -13,9 +16,10 @@ export interface FrameSink {
 }
 
 /**
- * @internal How a session moves frames: implemented by each engine over its own connection (a socket
- * with a frame parser and serializer, or a runtime `WebSocket`). The session holds the policy; the
- * transport only moves frames.
+ * How a session moves frames: implemented by each engine over its own connection (a socket with a
+ * frame parser and serializer, or a runtime `WebSocket`), and handed to the session as
+ * `EngineConnection.transport`. The session holds the policy (pings, the close handshake, limits);
+ * the transport only moves frames. A third-party engine implements this.
  */
 export interface FrameTransport {
   /** Whether outgoing frames are masked (a client's transport) or not (a server's). */
@@ -40,6 +44,7 @@ export interface FrameTransport {
   write(frames: readonly Frame[]): boolean;
   /** Stops delivering frames (and reading from the peer) until `resume()`. */
   pause(): void;
+  /** Delivers frames again after `pause()`. */
   resume(): void;
   /** Resolves when everything written so far has been handed to the operating system. */
   flushed(): Promise<void>;

@@ -1,5 +1,5 @@
 import { Channel, type ChannelConfig, type ChannelObserver, type ReceiveChannel, type SendChannel } from "./channel.js";
-import type { FrameSink, FrameTransport } from "./transport.js";
+import type { FrameTransport } from "./transport.js";
 import {
   checkFrame,
   contentToFrame,
@@ -69,7 +69,7 @@ const endOfTurn: ((run: (session: WebSocketSession) => void, session: WebSocketS
  * `incoming`, and nothing is answered for you. `DefaultWebSocketSession` adds the protocol's
  * automatic parts.
  */
-export class WebSocketSession implements FrameSink, AsyncDisposable {
+export class WebSocketSession implements AsyncDisposable {
   /** Frames from the peer. Ends (or throws, after a failure) when the session closes. */
   get incoming(): ReceiveChannel<Frame> {
     return this.inbox;
@@ -312,7 +312,7 @@ export class WebSocketSession implements FrameSink, AsyncDisposable {
     await this.close();
   }
 
-  // --- FrameSink: what the transport tells the session ---
+  // --- What the transport tells the session (a FrameSink, kept out of the public type) ---
 
   /** @internal */
   onFrame(frame: Frame): boolean {

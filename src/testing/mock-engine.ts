@@ -218,7 +218,7 @@ export class MockEngine implements HttpClientEngine {
     return result.value;
   }
 
-  /** @internal Opens an in-memory connection to the mock server; called by the WebSockets plugin. */
+  /** Opens an in-memory connection to the mock server; called by the WebSockets plugin (the `HttpClientEngine` contract). */
   async connectWebSocket(request: WebSocketRequest): Promise<EngineConnection> {
     const signal = request.signal;
     signal?.throwIfAborted();

@@ -19,7 +19,7 @@ const BODY_EXCERPT_BYTES = 4 * 1024;
 const BODY_WAIT_MILLIS = 1_000;
 
 /**
- * Runs the client side of the opening handshake (RFC 6455 §4.1) on a socket that is connecting:
+ * @internal Runs the client side of the opening handshake (RFC 6455 §4.1) on a socket that is connecting:
  * sends the upgrade request, reads the response head within limits, and checks it to the letter.
  * Resolves with a transport that owns the socket; on any failure the socket is destroyed.
  * `timeoutMillis` bounds the whole handshake (default: the configuration's `connectTimeoutMillis`).

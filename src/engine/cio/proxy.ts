@@ -91,7 +91,7 @@ export interface TunnelOptions {
 }
 
 /**
- * Opens a tunnel to `target` through `proxy` (HTTP CONNECT, RFC 9110 §9.3.6) and resolves with the
+ * @internal Opens a tunnel to `target` through `proxy` (HTTP CONNECT, RFC 9110 §9.3.6) and resolves with the
  * socket, ready for the target's bytes (TLS, then the upgrade). The proxy URL's credentials go as
  * `Proxy-Authorization: Basic`. Rejects with `ProxyConnectError`; the caller bounds the time and
  * destroys the socket it gets through `onSocket` when giving up.
