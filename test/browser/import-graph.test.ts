@@ -109,7 +109,8 @@ describe("the browser build", () => {
     assert.equal(pkg.exports["./engines/platform"]?.default, "./dist/engine/platform/index.js");
     assert.ok(pkg.peerDependencies?.ws, "ws is a peer dependency");
     assert.equal(pkg.peerDependenciesMeta?.ws?.optional, true, "an optional one");
-    const build = JSON.parse(readFileSync(resolve(repository, "tsconfig.build.json"), "utf8")) as { compilerOptions: { rootDir: string; outDir: string } };
+    // tsconfig files may hold comments: read as TypeScript reads them.
+    const build = ts.readConfigFile(resolve(repository, "tsconfig.build.json"), ts.sys.readFile).config as { compilerOptions: { rootDir: string; outDir: string } };
     assert.equal(build.compilerOptions.rootDir, "src");
     assert.equal(build.compilerOptions.outDir, "dist");
     assert.ok(existsSync(resolve(repository, "src/browser.ts")));
