@@ -26,6 +26,17 @@ export function contentToFrame(content: SendContent): Frame {
   return new Frame.Binary(true, bytes);
 }
 
+/** `send(content)` of every session: the content as a frame into `outgoing`, or a rejection with the `TypeError`. */
+export function sendContent(outgoing: SendChannel<Frame>, content: SendContent): Promise<void> {
+  let frame: Frame;
+  try {
+    frame = contentToFrame(content);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return outgoing.send(frame);
+}
+
 /** A frame given to `outgoing.send`, or a `TypeError` for anything that is not one. */
 export function checkFrame(frame: unknown): asserts frame is Frame {
   if (!(frame instanceof Frame)) {

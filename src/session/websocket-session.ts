@@ -2,9 +2,9 @@ import { Channel, type ChannelConfig, type ChannelObserver, type ReceiveChannel,
 import type { FrameTransport } from "./transport.js";
 import {
   checkFrame,
-  contentToFrame,
   messageIterator,
   receiveMessage,
+  sendContent,
   sendMessage,
   type MessagesOptions,
   type SendContent,
@@ -204,13 +204,7 @@ export class WebSocketSession implements AsyncDisposable {
    * full. Anything else rejects with a `TypeError`, and the session stays usable.
    */
   send(content: SendContent): Promise<void> {
-    let frame: Frame;
-    try {
-      frame = contentToFrame(content);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.outbox.send(frame);
+    return sendContent(this.outbox, content);
   }
 
   /** Serializes `value` with the configured converter and sends it. */

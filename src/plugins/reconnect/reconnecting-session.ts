@@ -4,9 +4,9 @@ import type { WebSocketRequestOptions, WebSocketTarget } from "../../client/targ
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
 import {
   checkFrame,
-  contentToFrame,
   messageIterator,
   receiveMessage,
+  sendContent,
   sendMessage,
   type MessagesOptions,
   type SendContent,
@@ -268,13 +268,7 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
    * bytes) or a frame, through the replay queue. Anything else rejects with a `TypeError`.
    */
   send(content: SendContent): Promise<void> {
-    let frame: Frame;
-    try {
-      frame = contentToFrame(content);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.send(frame);
+    return sendContent(this.queue, content);
   }
 
   /** Serializes `value` with the WebSockets plugin's converter and sends it through the replay queue. */

@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { HttpClient, CIO, WebSockets, ConnectError, TlsError, type CioEngineConfig } from "../../../src/index.js";
 import { serve } from "../../../src/server/index.js";
-import { within } from "../../helpers/ws-peer.js";
+import { failure, assertWrapped } from "../helpers/connect-failures.js";
 import { startRawServer } from "../../helpers/raw-server.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
 import { TEST_CERT, TEST_KEY } from "../../server/fixtures/tls.js";
@@ -22,29 +22,6 @@ function newClient(engine: (cio: CioEngineConfig) => void = () => {}): HttpClien
       engine(cio);
     });
   });
-}
-
-/** The error a session attempt fails with (it must fail, within 5 s). */
-async function failure(client: HttpClient<CioEngineConfig>, target: string | { url: string; signal?: AbortSignal }): Promise<unknown> {
-  const outcome = client.webSocketSession(target).then(
-    (session) => {
-      session.terminate();
-      return assert.fail("the session opened");
-    },
-    (error: unknown) => error,
-  );
-  return within(outcome, 5_000, "the connection to fail");
-}
-
-/** Checks the class, codes and cause of a wrapped failure, and returns it for the message checks. */
-function assertWrapped<E extends ConnectError>(error: unknown, type: new (...args: never[]) => E, systemCode: string | RegExp): E {
-  assert.ok(error instanceof type, `expected ${type.name}, got ${String(error)}`);
-  assert.equal(error.code, error instanceof TlsError ? "KITE_ERR_TLS" : "KITE_ERR_CONNECT");
-  if (typeof systemCode === "string") assert.equal(error.systemCode, systemCode);
-  else assert.match(String(error.systemCode), systemCode);
-  assert.ok(error.cause instanceof Error, "the original error is the cause");
-  assert.equal((error.cause as { code?: string }).code, error.systemCode);
-  return error;
 }
 
 /**

@@ -6,7 +6,8 @@ import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { HttpClient, WebSockets, ConnectError, TlsError } from "../../../src/index.js";
 import { WsEngine, type WsEngineConfig } from "../../../src/engine/ws/index.js";
 import { serve } from "../../../src/server/index.js";
-import { startWsPeer, TEST_CA, within } from "../../helpers/ws-peer.js";
+import { startWsPeer, TEST_CA } from "../../helpers/ws-peer.js";
+import { failure, assertWrapped } from "../helpers/connect-failures.js";
 
 const T = { timeout: 15_000 };
 
@@ -15,27 +16,6 @@ function wsClient(engine: (ws: WsEngineConfig) => void = () => {}): HttpClient<W
     config.engine(engine);
     config.install(WebSockets);
   });
-}
-
-async function failure(client: HttpClient<WsEngineConfig>, url: string): Promise<unknown> {
-  const outcome = client.webSocketSession(url).then(
-    (session) => {
-      session.terminate();
-      return assert.fail("the session opened");
-    },
-    (error: unknown) => error,
-  );
-  return within(outcome, 5_000, "the connection to fail");
-}
-
-function assertWrapped<E extends ConnectError>(error: unknown, type: new (...args: never[]) => E, systemCode: string | RegExp): E {
-  assert.ok(error instanceof type, `expected ${type.name}, got ${String(error)}`);
-  assert.equal(error.code, error instanceof TlsError ? "KITE_ERR_TLS" : "KITE_ERR_CONNECT");
-  if (typeof systemCode === "string") assert.equal(error.systemCode, systemCode);
-  else assert.match(String(error.systemCode), systemCode);
-  assert.ok(error.cause instanceof Error, "the original error is the cause");
-  assert.equal((error.cause as { code?: string }).code, error.systemCode);
-  return error;
 }
 
 describe("the ws engine: failures to connect are ConnectError / TlsError", () => {
