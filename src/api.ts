@@ -67,12 +67,11 @@ export {
   EngineCapabilityError,
   PluginNotInstalledError,
   ConverterNotFoundError,
-  DeserializationError,
-  SchemaValidationError,
   type HandshakeResponse,
   type WebSocketErrorCode,
   type WebSocketErrorOptions,
 } from "./errors.js";
+export { DeserializationError, SchemaValidationError } from "./serialization/serialization-errors.js";
 
 import type { DefaultWebSocketSession } from "./session/default-session.js";
 import type { WebSocketSession } from "./session/websocket-session.js";

@@ -1,6 +1,7 @@
 import { Frame, bytesOf, type BinaryData } from "../protocol/frame.js";
 import { typeError } from "../util/describe-value.js";
-import { ConverterNotFoundError, DeserializationError, SchemaValidationError } from "../errors.js";
+import { ConverterNotFoundError } from "../errors.js";
+import { DeserializationError, SchemaValidationError } from "./serialization-errors.js";
 import type { ReceiveChannel, SendChannel } from "../session/channel.js";
 import type { WebSocketContentConverter } from "./converter.js";
 import { requireSchema, validateWithSchema } from "./schema-validation.js";

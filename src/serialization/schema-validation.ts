@@ -1,5 +1,5 @@
 import type { Frame } from "../protocol/frame.js";
-import { SchemaValidationError } from "../errors.js";
+import { SchemaValidationError } from "./serialization-errors.js";
 import { typeError } from "../util/describe-value.js";
 import type {
   InferOutput,

@@ -12,7 +12,7 @@ import { ExtensionCodec, decode } from "@msgpack/msgpack";
 import { Frame, JsonConverter, type WebSocketContentConverter } from "../../src/index.js";
 import { MessagePackConverter, type MessagePackConverterOptions } from "../../src/serialization/msgpack/index.js";
 import { deserializeFrame } from "../../src/serialization/frame-conversion.js";
-import { DeserializationError } from "../../src/errors.js";
+import { DeserializationError } from "../../src/serialization/serialization-errors.js";
 
 /** Bytes from hex pairs, spaces ignored: `hex("81 a1 61 01")`. */
 function hex(text: string): Uint8Array {

@@ -2,7 +2,9 @@ import { DEFAULT_RESPONSE_HEAD_LIMITS, type ResponseHeadLimits } from "../../htt
 import type { Duration } from "../../util/duration.js";
 import { typeError, rangeError, describeValue } from "../../util/describe-value.js";
 import { checkDuration, checkKeys, checkMillis, checkWhole, isOptionsObject, maskCredentials } from "../config-checks.js";
-import { parseProxyUrl } from "./proxy.js";
+import { parseProxyUrl, type CioProxyConfig } from "./proxy-selection.js";
+
+export type { CioProxyConfig } from "./proxy-selection.js";
 
 /** TLS settings for `wss:` connections. Verification is on unless turned off here. */
 export interface CioTlsConfig {
@@ -13,17 +15,6 @@ export interface CioTlsConfig {
   /** SNI and certificate name to check (default: the URL's host, unless it is an IP address). */
   servername?: string;
 }
-
-/**
- * Where CIO's connections go through an HTTP CONNECT proxy:
- *
- * - a proxy URL, `"http://user:pass@proxy.example:3128"` (credentials become `Proxy-Authorization:
- *   Basic`; an `https:` URL speaks TLS to the proxy too), used for every connection;
- * - `"env"` (the default): `HTTPS_PROXY` for `wss:`, `HTTP_PROXY` for `ws:` (lowercase names first),
- *   except for hosts that `NO_PROXY` lists and for loopback hosts (localhost, 127.0.0.0/8, ::1);
- * - `null`: never.
- */
-export type CioProxyConfig = string | URL | "env" | null;
 
 const TLS_KEYS = ["ca", "rejectUnauthorized", "servername"] as const;
 const CLIENT_CERTIFICATES = "CIO sends no client certificate";

@@ -4,7 +4,8 @@ import { Buffer } from "node:buffer";
 import type { EngineCapability, EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine.js";
 import { CioEngineConfig, checkCioConfig } from "./cio-config.js";
 import { openHandshake } from "./client-handshake.js";
-import { openTunnel, resolveProxy } from "./proxy.js";
+import { openTunnel } from "./proxy.js";
+import { bareHost, resolveProxy } from "./proxy-selection.js";
 import { isRedirect, maxRedirects, redirectRequest, unfollowedRedirect } from "./redirect.js";
 import { ConnectTimeoutError } from "../../errors.js";
 
@@ -146,10 +147,6 @@ export class CioEngine implements HttpClientEngine {
     secure.once("close", () => tunnel.destroy());
     return secure;
   }
-}
-
-function bareHost(host: string): string {
-  return host.startsWith("[") ? host.slice(1, -1) : host;
 }
 
 /** The CIO engine factory: `new HttpClient(CIO, (config) => ...)`. */

@@ -1,7 +1,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { HttpClient, CIO, WebSockets, Frame, ProxyConnectError, WebSocketHandshakeError, type CioEngineConfig } from "../../../src/index.js";
-import { matchesNoProxy, parseProxyUrl, resolveProxy } from "../../../src/engine/cio/proxy.js";
+import { matchesNoProxy, parseProxyUrl, resolveProxy } from "../../../src/engine/cio/proxy-selection.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
 import { startEngineTestServer, type EngineTestServer } from "../helpers/servers.js";
 import { TEST_CERT, TEST_KEY } from "../../server/fixtures/tls.js";
