@@ -46,9 +46,9 @@ test("npm pack gives a package a user installs, imports as kite-ws (and every su
     writeFileSync(
       join(app, "main.ts"),
       [
-        'import { HttpClient, CIO, WebSockets, Frame, CloseReason, type DefaultClientWebSocketSession } from "kite-ws";',
+        'import { HttpClient, CIO, WebSockets, Frame, CloseReason, type DefaultWebSocketSession } from "kite-ws";',
         "const client = new HttpClient(CIO, (config) => config.install(WebSockets, (ws) => { ws.pingInterval = \"20s\"; }));",
-        "const text: string = await client.webSocket(process.env.URL!, async (session: DefaultClientWebSocketSession) => {",
+        "const text: string = await client.webSocket(process.env.URL!, async (session: DefaultWebSocketSession) => {",
         '  await session.send("packed");',
         "  const frame = await session.incoming.receive();",
         '  if (!(frame instanceof Frame.Text)) throw new Error("expected text");',
@@ -106,7 +106,7 @@ test("npm pack gives a package a user installs, imports as kite-ws (and every su
     writeFileSync(
       join(app, "subpaths.ts"),
       [
-        'import { HttpClient, WebSockets, CloseReason, Frame, type HttpClientEngine, type EngineConnection, type DefaultClientWebSocketSession } from "kite-ws";',
+        'import { HttpClient, WebSockets, CloseReason, Frame, type HttpClientEngine, type EngineConnection, type DefaultWebSocketSession } from "kite-ws";',
         'import { webSocketRoutes, type WebSocketHandler, type WebSocketServerOptions, type DefaultWebSocketServerSession } from "kite-ws/server";',
         'import { MockEngine, type MockServerSession } from "kite-ws/testing";',
         'import { WsEngine } from "kite-ws/engines/ws";',
@@ -118,7 +118,7 @@ test("npm pack gives a package a user installs, imports as kite-ws (and every su
         "const mock: HttpClientEngine = new MockEngine(async (server: MockServerSession) => { for await (const f of server.incoming) await server.send(f); });",
         'const open = (engine: HttpClientEngine, request: Parameters<HttpClientEngine["connectWebSocket"]>[0]): Promise<EngineConnection> => engine.connectWebSocket(request);',
         "const client = new HttpClient(mock, (config) => config.install(WebSockets));",
-        'const text = await client.webSocket("ws://mock/echo", async (session: DefaultClientWebSocketSession) => { await session.send("hi"); const frame = await session.incoming.receive(); return frame instanceof Frame.Text ? frame.readText() : null; });',
+        'const text = await client.webSocket("ws://mock/echo", async (session: DefaultWebSocketSession) => { await session.send("hi"); const frame = await session.incoming.receive(); return frame instanceof Frame.Text ? frame.readText() : null; });',
         "client.close();",
         "void routes.close();",
         "console.log(text, typeof WsEngine, typeof Platform, typeof open, CloseReason.Codes.NORMAL);",

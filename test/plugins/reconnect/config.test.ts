@@ -6,8 +6,6 @@ import {
   HttpClient,
   CIO,
   WebSockets,
-  Reconnect,
-  ReconnectConfig,
   CloseReason,
   WebSocketHandshakeError,
   ConnectionClosedError,
@@ -18,9 +16,8 @@ import {
   ProtocolViolationError,
   FrameTooBigError,
   ClosedReceiveChannelError,
-  defaultShouldReconnect,
-  retryAfterMillis,
 } from "../../../src/index.js";
+import { Reconnect, ReconnectConfig, defaultShouldReconnect, retryAfterMillis } from "../../../src/plugins/reconnect/index.js";
 import { backoffDelay } from "../../../src/plugins/reconnect/policy.js";
 import { seeded } from "./helpers.js";
 
