@@ -20,15 +20,15 @@ import {
 declare module "../../client/http-client.js" {
   interface HttpClient<EngineConfig> {
     /**
-     * A session that reconnects (needs the WebSockets and Reconnect plugins, else
-     * `PluginNotInstalledError`): one `incoming` and one `outgoing` across connections, backoff with
+     * A session that reconnects, with `kite-ws/reconnect` imported (needs the WebSockets and Reconnect
+     * plugins installed, else `PluginNotInstalledError`): one `incoming` and one `outgoing` across connections, backoff with
      * full jitter, a bounded replay queue, `onOpen` hooks and lifecycle events. It starts connecting at
      * once and is returned without waiting; `target` may be a function called before every attempt.
      * Close it with `close()` (or `await using`).
      */
     reconnectingSession(target: ReconnectTarget, options?: ReconnectOptions): ReconnectingWebSocketSession;
     /**
-     * Runs `block` with a reconnecting session, then closes it (1000, after what is queued is sent) and
+     * Runs `block` with a reconnecting session (with `kite-ws/reconnect` imported), then closes it (1000, after what is queued is sent) and
      * resolves with the block's value once it has ended; if the block throws, the session closes with
      * 1011 and this rejects with the block's error.
      */
