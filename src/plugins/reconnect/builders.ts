@@ -18,6 +18,7 @@ import {
 // The Reconnect plugin's builders, as Ktor's `builders.kt`: declared on `HttpClient` here and added to
 // its prototype below when `kite-ws/reconnect` is loaded.
 declare module "../../client/http-client.js" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging with the class takes its own type parameter
   interface HttpClient<EngineConfig> {
     /**
      * A session that reconnects, with `kite-ws/reconnect` imported (needs the WebSockets and Reconnect

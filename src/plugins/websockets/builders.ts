@@ -12,6 +12,7 @@ import { typeError } from "../../util/describe-value.js";
 // The WebSockets plugin's builders, as Ktor's `builders.kt`: declared on `HttpClient` here and added
 // to its prototype below, so the client itself knows no plugin.
 declare module "../../client/http-client.js" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging with the class takes its own type parameter
   interface HttpClient<EngineConfig> {
     /**
      * Opens a session, runs `block` with it, then closes it (1000) and resolves with the block's value
