@@ -10,6 +10,9 @@ import { toMillis } from "../util/duration.js";
  * such as "20s"), its twin `xMillis` takes a number only, and both read as milliseconds.
  */
 
+/** @internal Every engine's default `connectTimeout`: TCP, TLS and the upgrade together. */
+export const DEFAULT_CONNECT_TIMEOUT_MILLIS = 15_000;
+
 /** The longest delay a timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MILLIS = 2_147_483_647;
 
