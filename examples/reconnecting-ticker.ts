@@ -6,7 +6,8 @@
 //
 // Run it (in a project with kite-ws installed) with:
 //     npx tsx reconnecting-ticker.ts        (or: node reconnecting-ticker.ts on Node 22.18 and later)
-import { Frame, HttpClient, Reconnect, WebSockets } from "kite-ws";
+import { Frame, HttpClient, WebSockets } from "kite-ws";
+import { Reconnect } from "kite-ws/reconnect";
 import { serve, type WebSocketServer } from "kite-ws/server";
 
 const TICKS_PER_SERVER = 5;

@@ -1,6 +1,8 @@
 /**
  * The public API of kite-ws on Node.js: the shared API, plus the CIO engine (the default here) and
- * permessage-deflate, which need node:net, node:tls and node:zlib. Optional parts live on subpaths.
+ * permessage-deflate, which need node:net, node:tls and node:zlib. Optional parts live on subpaths:
+ * `kite-ws/reconnect`, `kite-ws/logging`, `kite-ws/server`, `kite-ws/testing`, the other engines and
+ * converters.
  *
  * @module kite-ws
  */
@@ -13,7 +15,10 @@ export { ProxyConnectError } from "./engine/cio/proxy.js";
 
 export { WebSocketDeflateExtension } from "./extensions/permessage-deflate/deflate-extension.js";
 export { WebSocketDeflateConfig, type CompressCondition } from "./extensions/permessage-deflate/deflate-config.js";
-export { ZLIB_CONCURRENCY } from "./extensions/permessage-deflate/zlib-limiter.js";
+
+// The WebSockets builders, loaded from this entry point itself too: however a bundler treats api.js,
+// client.webSocket(...) is there (package.json "sideEffects" lists the files that add it).
+import "./plugins/websockets/builders.js";
 
 // `new HttpClient()` without an engine uses CIO when the package is loaded through this entry point.
 import { CIO as DefaultEngine } from "./engine/cio/cio-engine.js";

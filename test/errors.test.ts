@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as root from "../src/index.js";
 import * as browser from "../src/browser.js";
+import * as reconnect from "../src/plugins/reconnect/index.js";
+import * as logging from "../src/plugins/logging/index.js";
 import * as server from "../src/server/index.js";
 import * as testing from "../src/testing/index.js";
 import * as wsEngine from "../src/engine/ws/index.js";
@@ -27,7 +29,7 @@ function tableRows(): Map<string, string> {
 /** Every error class any entry point exports. */
 function exportedErrorClasses(): Map<string, typeof WebSocketError> {
   const classes = new Map<string, typeof WebSocketError>();
-  for (const entry of [root, browser, server, testing, wsEngine, platformEngine, msgpack]) {
+  for (const entry of [root, browser, reconnect, logging, server, testing, wsEngine, platformEngine, msgpack]) {
     for (const [name, value] of Object.entries(entry)) {
       if (typeof value === "function" && (value === WebSocketError || value.prototype instanceof WebSocketError)) {
         classes.set(name, value as typeof WebSocketError);

@@ -1,12 +1,9 @@
 import { HttpClient } from "../client/http-client.js";
 import { resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
 import { CIO } from "../engine/cio/cio-engine.js";
-import { WebSockets } from "../plugins/websockets/websockets.js";
-import { Reconnect } from "../plugins/reconnect/reconnect.js";
-import { Logging } from "../plugins/logging/logging.js";
-import type { ReconnectingWebSocketSession } from "../plugins/reconnect/reconnecting-session.js";
-import type { ClosedEvent } from "../plugins/reconnect/events.js";
-import { ReconnectGaveUpError } from "../plugins/reconnect/errors.js";
+import { WebSockets } from "../plugins/websockets/index.js";
+import { Reconnect, ReconnectGaveUpError, type ReconnectingWebSocketSession, type ClosedEvent } from "../plugins/reconnect/index.js";
+import { Logging } from "../plugins/logging/index.js";
 import type { DefaultWebSocketSession } from "../session/default-session.js";
 import { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";

@@ -2,7 +2,7 @@ import { serve } from "../server/index.js";
 import { HttpClient } from "../client/http-client.js";
 import { HttpMethod } from "../client/http-method.js";
 import { CIO } from "../engine/cio/cio-engine.js";
-import { WebSockets } from "../plugins/websockets/websockets.js";
+import { WebSockets } from "../plugins/websockets/index.js";
 import { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { ClosedReceiveChannelError, ClosedSendChannelError } from "../errors.js";

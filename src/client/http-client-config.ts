@@ -19,7 +19,7 @@ export class HttpClientConfig<EngineConfig = unknown> {
    */
   install<Config, Instance>(plugin: HttpClientPlugin<Config, Instance>, configure?: (config: Config) => void): void {
     this.checkNotBuilt("install");
-    if (plugin === null || typeof plugin !== "object" || typeof plugin.key !== "string" || typeof plugin.prepare !== "function") {
+    if (plugin === null || typeof plugin !== "object" || typeof plugin.key !== "string" || typeof plugin.install !== "function") {
       throw new TypeError(`install() takes a plugin such as WebSockets; got ${describeValue(plugin)}`);
     }
     if (configure !== undefined && typeof configure !== "function") {

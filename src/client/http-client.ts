@@ -1,25 +1,26 @@
-import type { HttpClientEngine, HttpClientEngineFactory } from "../engine/engine.js";
+import type { EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine/engine.js";
 import { defaultEngine } from "../engine/default-engine.js";
-import { HttpClientConfig, runConfigureBlock } from "./http-client-config.js";
+import { HttpClientConfig, runConfigureBlock, type PluginInstalls } from "./http-client-config.js";
 import { describeValue, typeError } from "../util/describe-value.js";
-import type { HttpClientPlugin } from "./plugin.js";
-import type { WebSocketTarget } from "./target.js";
-import { PluginNotInstalledError } from "../errors.js";
-import type { DefaultWebSocketSession } from "../session/default-session.js";
-import type { WebSocketSession } from "../session/websocket-session.js";
-import { openWebSocketSession, runWebSocket } from "../plugins/websockets/builders.js";
-import { openReconnectingSession, runReconnectingWebSocket } from "../plugins/reconnect/builders.js";
-import type { ReconnectingWebSocketSession, ReconnectOptions, ReconnectTarget } from "../plugins/reconnect/reconnecting-session.js";
+import type { ConnectHook, ConnectProceed, HttpClientPlugin, PluginInstallScope } from "./plugin.js";
+import { connectChain } from "./connect-chain.js";
+import { PluginNotInstalledError, WebSocketError } from "../errors.js";
 
 /**
  * A client made of an engine and plugins, as Ktor's `HttpClient`:
  * `new HttpClient(CIO, (config) => config.install(WebSockets, (ws) => { ws.pingInterval = "20s" }))`.
+ *
+ * Its calls come with its plugins, as Ktor's extension functions: `webSocket`, `webSocketSession` and
+ * the other builders of the WebSockets plugin (with `kite-ws`), `reconnectingSession` and
+ * `reconnectingWebSocket` of the Reconnect plugin (with `kite-ws/reconnect`). A builder whose plugin
+ * is not installed fails with `PluginNotInstalledError`.
  */
 export class HttpClient<EngineConfig = unknown> {
   /** The engine that moves the bytes. */
   readonly engine: HttpClientEngine;
   private readonly plugins = new Map<string, unknown>();
   private closed = false;
+  readonly #connect: ConnectProceed;
 
   constructor(configure?: (config: HttpClientConfig<EngineConfig>) => void);
   constructor(
@@ -44,11 +45,7 @@ export class HttpClient<EngineConfig = unknown> {
       if (block !== undefined) runConfigureBlock<HttpClientConfig<EngineConfig>>(block, config, "HttpClient's configure block");
       this.engine = createEngine(engineArg ?? (defaultEngine() as HttpClientEngineFactory<EngineConfig>), config);
       try {
-        for (const { plugin, blocks } of config.installs.values()) {
-          const pluginConfig = plugin.createConfig();
-          for (const run of blocks) runConfigureBlock(run, pluginConfig, `The configure block of install(${plugin.key}, ...)`);
-          this.plugins.set(plugin.key, plugin.prepare(pluginConfig, this as HttpClient));
-        }
+        this.#connect = installPlugins(config.installs, this.engine, this.plugins);
       } catch (error) {
         this.engine.close();
         throw error;
@@ -86,83 +83,47 @@ export class HttpClient<EngineConfig = unknown> {
   }
 
   /**
-   * Opens a session, runs `block` with it, then closes it (1000) and resolves with the block's value
-   * once the close handshake is done. If the block throws, the session closes with 1011 and this
-   * rejects with the block's error.
+   * @internal Opens a connection for `request` through the installed plugins' connect hooks and the
+   * engine: what the builders of the WebSockets plugin call. Fails once the client is closed.
    */
-  webSocket<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R> {
-    return this.run("webSocket", target, block, { raw: false });
-  }
-
-  /** Same as `webSocket`. */
-  ws<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R> {
-    return this.run("ws", target, block, { raw: false });
-  }
-
-  /** `webSocket` over TLS, whatever the target's scheme says. */
-  wss<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R> {
-    return this.run("wss", target, block, { raw: false, secure: true });
-  }
-
-  /** `webSocket` with a raw session: every frame reaches `incoming`, nothing is automatic. */
-  webSocketRaw<R>(target: WebSocketTarget, block: (session: WebSocketSession) => R | Promise<R>): Promise<R> {
-    return this.run("webSocketRaw", target, block, { raw: true });
-  }
-
-  private run<S extends WebSocketSession, R>(
-    builder: string,
-    target: WebSocketTarget,
-    block: (session: S) => R | Promise<R>,
-    options: { raw: boolean; secure?: boolean },
-  ): Promise<R> {
-    if (typeof block !== "function") return Promise.reject(typeError(`${builder}(target, block): block`, "a function (session) => { ... }", block));
-    return runWebSocket(this as HttpClient, target, block, options);
-  }
-
-  /** Opens a session for use outside a block; close it with `session.close()` (or `await using`). */
-  webSocketSession(target: WebSocketTarget): Promise<DefaultWebSocketSession> {
-    return openWebSocketSession(this as HttpClient, target, { raw: false }) as Promise<DefaultWebSocketSession>;
-  }
-
-  /** Opens a raw session for use outside a block. */
-  webSocketRawSession(target: WebSocketTarget): Promise<WebSocketSession> {
-    return openWebSocketSession(this as HttpClient, target, { raw: true });
-  }
-
-  /**
-   * A session that reconnects (needs the WebSockets and Reconnect plugins, else
-   * `PluginNotInstalledError`): one `incoming` and one `outgoing` across connections, backoff with
-   * full jitter, a bounded replay queue, `onOpen` hooks and lifecycle events. It starts connecting at
-   * once and is returned without waiting; `target` may be a function called before every attempt.
-   * Close it with `close()` (or `await using`).
-   */
-  reconnectingSession(target: ReconnectTarget, options?: ReconnectOptions): ReconnectingWebSocketSession {
-    return openReconnectingSession(this as HttpClient, target, options);
-  }
-
-  /**
-   * Runs `block` with a reconnecting session, then closes it (1000) and resolves with the block's
-   * value once it has ended; if the block throws, the session closes with 1011 and this rejects.
-   */
-  reconnectingWebSocket<R>(target: ReconnectTarget, block: (session: ReconnectingWebSocketSession) => R | Promise<R>): Promise<R>;
-  reconnectingWebSocket<R>(
-    target: ReconnectTarget,
-    options: ReconnectOptions,
-    block: (session: ReconnectingWebSocketSession) => R | Promise<R>,
-  ): Promise<R>;
-  reconnectingWebSocket<R>(
-    target: ReconnectTarget,
-    optionsOrBlock: ReconnectOptions | ((session: ReconnectingWebSocketSession) => R | Promise<R>),
-    block?: (session: ReconnectingWebSocketSession) => R | Promise<R>,
-  ): Promise<R> {
+  connect(request: WebSocketRequest): Promise<EngineConnection> {
     try {
-      return typeof optionsOrBlock === "function"
-        ? runReconnectingWebSocket(this as HttpClient, target, {}, optionsOrBlock)
-        : runReconnectingWebSocket(this as HttpClient, target, optionsOrBlock, block!);
+      this.checkOpen();
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#connect(request);
   }
+
+  /** @internal Throws a `WebSocketError` (`KITE_ERR_CLIENT_CLOSED`) once the client is closed: builders call it before anything else happens. */
+  checkOpen(): void {
+    if (this.closed) throw new WebSocketError("The HttpClient is closed", { code: "KITE_ERR_CLIENT_CLOSED" });
+  }
+}
+
+/**
+ * Runs each plugin's configure blocks and its install, in install order, keeping each instance in
+ * `instances`; returns the connect chain made of the hooks they registered.
+ */
+function installPlugins(installs: PluginInstalls, engine: HttpClientEngine, instances: Map<string, unknown>): ConnectProceed {
+  const hooks: ConnectHook[] = [];
+  let installing = true;
+  const scope: PluginInstallScope = {
+    engine,
+    pluginOrNull: <Instance>(plugin: HttpClientPlugin<unknown, Instance>) => (instances.get(plugin.key) as Instance | undefined) ?? null,
+    onConnect: (hook) => {
+      if (!installing) throw new Error("onConnect() was called after the HttpClient was built: call it from the plugin's install");
+      if (typeof hook !== "function") throw typeError("onConnect(hook): hook", "a function (request, proceed) => connection", hook);
+      hooks.push(hook);
+    },
+  };
+  for (const { plugin, blocks } of installs.values()) {
+    const pluginConfig = plugin.createConfig();
+    for (const run of blocks) runConfigureBlock(run, pluginConfig, `The configure block of install(${plugin.key}, ...)`);
+    instances.set(plugin.key, plugin.install(pluginConfig, scope));
+  }
+  installing = false;
+  return connectChain(engine, hooks);
 }
 
 function createEngine<EngineConfig>(

@@ -1,19 +1,10 @@
-/** HTTP methods by name, as Ktor's `HttpMethod`. A WebSocket handshake is always `HttpMethod.Get`. */
+/**
+ * HTTP methods by name, as Ktor's `HttpMethod`, for a target's `method`. A WebSocket opening handshake
+ * is a GET request (RFC 6455 §4.1), so `Get` is the only member: any other method is a `TypeError`.
+ */
 export const HttpMethod = Object.freeze({
   /** `GET`: the only method RFC 6455 §4.1 allows for an opening handshake. */
   Get: "GET",
-  /** `POST`: kept for parity with Ktor's `HttpMethod`; a WebSocket target with it fails with a `TypeError`. */
-  Post: "POST",
-  /** `PUT`: kept for parity with Ktor's `HttpMethod`; a WebSocket target with it fails with a `TypeError`. */
-  Put: "PUT",
-  /** `PATCH`: kept for parity with Ktor's `HttpMethod`; a WebSocket target with it fails with a `TypeError`. */
-  Patch: "PATCH",
-  /** `DELETE`: kept for parity with Ktor's `HttpMethod`; a WebSocket target with it fails with a `TypeError`. */
-  Delete: "DELETE",
-  /** `HEAD`: kept for parity with Ktor's `HttpMethod`; a WebSocket target with it fails with a `TypeError`. */
-  Head: "HEAD",
-  /** `OPTIONS`: kept for parity with Ktor's `HttpMethod`; a WebSocket target with it fails with a `TypeError`. */
-  Options: "OPTIONS",
 } as const);
 
 /** One of `HttpMethod`'s values: the method name as sent on the request line. */

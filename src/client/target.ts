@@ -4,6 +4,7 @@ import { normalizeHeaderFields, type HeaderFields, type HeaderFieldsInit } from 
 import type { ClientExtension, ExtensionOffering } from "../extensions/extension.js";
 import { isValidSubprotocol } from "../protocol/subprotocol.js";
 import { describeValue, quote, typeError } from "../util/describe-value.js";
+import { maskCredentials } from "../engine/config-checks.js";
 import type { HttpMethod } from "./http-method.js";
 
 /**
@@ -136,7 +137,7 @@ export function resolveTarget(
     url.port = String(port);
   }
   // A URL may say port 0, which no server listens on (and a socket would read as "any port").
-  if (url.port === "0") throw typeError("url", "a URL whose port is from 1 to 65535", withoutCredentials(url.href));
+  if (url.port === "0") throw typeError("url", "a URL whose port is from 1 to 65535", maskCredentials(url.href));
   if (path !== undefined) {
     checkPath(path);
     // Taken as a path: a leading "//" must not be read as an authority ("//a/b" stays "//a/b").
@@ -145,7 +146,7 @@ export function resolveTarget(
     url.search = parsed.search;
   }
   // `hash` is "" for an empty fragment too ("ws://h/#"), so look at the serialized URL as well.
-  if (url.hash !== "" || url.href.endsWith("#")) throw typeError("url", "a URL without a fragment (#...)", withoutCredentials(url.href));
+  if (url.hash !== "" || url.href.endsWith("#")) throw typeError("url", "a URL without a fragment (#...)", maskCredentials(url.href));
 
   const method = checkMethod(rawMethod);
   const protocols = checkProtocols(rawProtocols);
@@ -185,10 +186,10 @@ function parseUrl(base: unknown): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new TypeError(`url must be a valid ws:, wss:, http: or https: URL; got ${describeValue(withoutCredentials(text))}`);
+    throw new TypeError(`url must be a valid ws:, wss:, http: or https: URL; got ${describeValue(maskCredentials(text))}`);
   }
   if (!SCHEMES.has(url.protocol)) {
-    throw new TypeError(`url must have the scheme ws:, wss:, http: or https:, not ${url.protocol}; got ${describeValue(withoutCredentials(text))}`);
+    throw new TypeError(`url must have the scheme ws:, wss:, http: or https:, not ${url.protocol}; got ${describeValue(maskCredentials(text))}`);
   }
   return url;
 }
@@ -237,7 +238,7 @@ function hostError(host: unknown, article: string, detail = ""): TypeError {
 /** A path must be a string, a path and query only. */
 function checkPath(path: unknown): asserts path is string {
   if (typeof path !== "string") throw typeError("path", 'a string such as "/echo?room=1"', path);
-  const shown = withoutCredentials(path);
+  const shown = maskCredentials(path);
   if (URL_LIKE.test(path)) throw typeError("path", 'a path such as "/echo?room=1", not a URL (pass a URL as url)', shown);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(path);
   if (scheme !== null) {
@@ -315,9 +316,4 @@ function checkHeaders(headers: HeaderFields): void {
       );
     }
   }
-}
-
-/** A URL's text for an error message, with its `user:password@` part masked: credentials are never repeated. */
-function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)[^/\\?#]*@/i, "$1***@");
 }

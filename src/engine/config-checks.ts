@@ -1,41 +1,57 @@
-import { describeValue, quote, rangeError, typeError } from "../util/describe-value.js";
+import { quote, rangeError, typeError } from "../util/describe-value.js";
 import { toMillis } from "../util/duration.js";
 
 /**
- * @internal Checks shared by the engines' configurations: every setter runs one at once, and each
- * engine runs them all again when it is built, for objects changed in place. No node: import: the
- * Platform engine's configuration uses them in browsers too.
+ * @internal Checks shared by the configurations (the engines', the plugins', the server's options):
+ * every setter runs one at once, and each engine runs them all again when it is built, for objects
+ * changed in place. No node: import: the Platform engine's configuration uses them in browsers too.
+ *
+ * Durations follow one convention: a setting `x` takes a `Duration` (a number of milliseconds, or text
+ * such as "20s"), its twin `xMillis` takes a number only, and both read as milliseconds.
  */
+
+/** @internal Every engine's default `connectTimeout`: TCP, TLS and the upgrade together. */
+export const DEFAULT_CONNECT_TIMEOUT_MILLIS = 15_000;
 
 /** The longest delay a timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MILLIS = 2_147_483_647;
 
-const MILLIS_RANGE = `a finite number of milliseconds > 0 and at most ${MAX_TIMER_MILLIS}`;
+const millisRange = (low: string): string => `a finite number of milliseconds ${low} and at most ${MAX_TIMER_MILLIS}`;
+
+/** @internal What a duration setting accepts besides more than 0. */
+export interface DurationBounds {
+  /** 0 is a value of its own (none, no wait), not a mistake. */
+  readonly zero?: boolean;
+}
 
 /**
- * @internal A `...Millis` setting: a finite number of milliseconds > 0. A string gets a `TypeError`
- * pointing at the setting that takes durations (`twin`), e.g. `cio.connectTimeout = "5s"`.
+ * @internal A `...Millis` setting: a finite number of milliseconds > 0 (>= 0 with `zero`). A string
+ * gets a `TypeError` pointing at the setting that takes durations (`twin`), e.g. `cio.connectTimeout = "5s"`.
  */
-export function checkMillis(value: unknown, name: string, twin: string): number {
+export function checkMillis(value: unknown, name: string, twin: string, bounds: DurationBounds = {}): number {
   if (typeof value !== "number") {
     const example = typeof value === "string" && isDurationText(value) ? quote(value.trim()) : '"5s"';
     throw typeError(name, `a number of milliseconds (for a duration, set ${twin} = ${example})`, value);
   }
-  return checkRange(value, name, value);
+  return checkRange(value, name, value, bounds);
 }
 
-/** @internal A duration setting: a number of milliseconds, or text such as "5s", "500ms", "1m"; more than 0. */
-export function checkDuration(value: unknown, name: string): number {
+/**
+ * @internal A duration setting: a number of milliseconds, or text such as "5s", "500ms", "1m"; more
+ * than 0 (or 0 with `zero`).
+ */
+export function checkDuration(value: unknown, name: string, bounds: DurationBounds = {}): number {
   const expected = 'a duration such as "5s", "500ms" or "1m", or a number of milliseconds';
-  if (typeof value === "number") return checkRange(value, name, value);
+  if (typeof value === "number") return checkRange(value, name, value, bounds);
   if (typeof value !== "string") throw typeError(name, expected, value);
   if (!isDurationText(value)) throw rangeError(name, expected, value);
-  return checkRange(toMillis(value as `${number}s`, name), name, value);
+  return checkRange(toMillis(value as `${number}s`, name), name, value, bounds);
 }
 
-function checkRange(millis: number, name: string, given: unknown): number {
-  if (!Number.isFinite(millis) || millis <= 0 || millis > MAX_TIMER_MILLIS) {
-    throw rangeError(name, typeof given === "string" ? `a duration > 0 and at most ${MAX_TIMER_MILLIS} ms` : MILLIS_RANGE, given);
+function checkRange(millis: number, name: string, given: unknown, { zero = false }: DurationBounds): number {
+  if (!Number.isFinite(millis) || millis < 0 || (millis === 0 && !zero) || millis > MAX_TIMER_MILLIS) {
+    const low = zero ? ">= 0" : "> 0";
+    throw rangeError(name, typeof given === "string" ? `a duration ${low} and at most ${MAX_TIMER_MILLIS} ms` : millisRange(low), given);
   }
   return millis;
 }
@@ -82,12 +98,10 @@ export function checkClassOrNull<T>(value: T, name: string, expected: string): T
   return value;
 }
 
-/** @internal A URL's text for an error message, with any `user:password@` part masked. */
+/**
+ * @internal A URL's text for an error message, with any `user:password@` part masked: credentials are
+ * never repeated. A URL reads a backslash as a slash after a WebSocket or HTTP scheme, so both count.
+ */
 export function maskCredentials(text: string): string {
-  return text.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
-}
-
-/** @internal `describeValue` for anything, through `maskCredentials` when it is a string. */
-export function describeMasked(value: unknown): string {
-  return describeValue(typeof value === "string" ? maskCredentials(value) : value);
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:)?[/\\]+)?[^/\\?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
 }

@@ -2,10 +2,11 @@ import type { ServerOptions as HttpsServerOptions } from "node:https";
 import type { ChannelConfig } from "../session/channel.js";
 import type { WebSocketContentConverter } from "../serialization/converter.js";
 import type { WebSocketServerRequest } from "./server-request.js";
-import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_TIMEOUT_MILLIS } from "../session/websocket-session.js";
-import { checkChannel } from "../plugins/websockets/websockets-config.js";
-import { toMillis, type Duration } from "../util/duration.js";
+import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE } from "../session/websocket-session.js";
+import { checkChannel, defaultTimeoutMillis } from "../session/session-settings.js";
+import type { Duration } from "../util/duration.js";
 import { typeError } from "../util/describe-value.js";
+import { checkDuration, checkMillis, checkWhole, type DurationBounds } from "../engine/config-checks.js";
 import { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
 import type { ServerExtension } from "../extensions/extension.js";
 
@@ -27,11 +28,19 @@ export type ProtocolSelector = (offered: readonly string[], request: WebSocketSe
 /** Told about errors that have no caller to go to: a handler that threw, a failing hook. */
 export type ServerErrorHandler = (error: unknown, request: WebSocketServerRequest | null) => void;
 
-/** Settings of WebSocket routes, for `webSocketRoutes(configure, options)` and `serve(options, configure)`. */
+/**
+ * Settings of WebSocket routes, for `webSocketRoutes(configure, options)` and `serve(options, configure)`.
+ * A duration `x` is milliseconds or text ("500ms", "20s", "1m", "1h"); its twin `xMillis` takes a
+ * number only. Give one of the two.
+ */
 export interface WebSocketServerOptions {
-  /** Interval between the server's pings: milliseconds or "500ms", "20s", "1m", "1h"; null or 0 for none (the default). */
+  /** Interval between the server's pings; null or 0 for none (the default). */
   readonly pingInterval?: Duration | null;
-  /** Pong and close handshake deadline in milliseconds; by default twice the ping interval, or 15 s without pings. */
+  /** `pingInterval` as a number of milliseconds. */
+  readonly pingIntervalMillis?: number | null;
+  /** Pong and close handshake deadline; by default twice the ping interval, or 15 s without pings. */
+  readonly timeout?: Duration;
+  /** `timeout` as a number of milliseconds. */
   readonly timeoutMillis?: number;
   /** Largest frame received or sent, in bytes (default 100 MiB). */
   readonly maxFrameSize?: number;
@@ -80,9 +89,11 @@ export interface ServeOptions extends WebSocketServerOptions {
   /** Serve `wss:` with these `node:https` options (at least `key` and `cert`, or `pfx`). */
   readonly tls?: HttpsServerOptions;
   /**
-   * Time a connection has to send its complete upgrade request (after TLS), in milliseconds
-   * (default 10 s); the TLS handshake gets the same time unless `tls.handshakeTimeout` says otherwise.
+   * Time a connection has to send its complete upgrade request (after TLS), default "10s"; the TLS
+   * handshake gets the same time unless `tls.handshakeTimeout` says otherwise.
    */
+  readonly handshakeTimeout?: Duration;
+  /** `handshakeTimeout` as a number of milliseconds. */
   readonly handshakeTimeoutMillis?: number;
 }
 
@@ -115,6 +126,8 @@ export interface ResolvedServeOptions {
 
 const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "pingInterval",
+  "pingIntervalMillis",
+  "timeout",
   "timeoutMillis",
   "maxFrameSize",
   "maxMessageSize",
@@ -126,18 +139,16 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "exposeErrors",
   "extensions",
 ]);
-const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeoutMillis"]);
+const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeout", "handshakeTimeoutMillis"]);
 const DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
 /** @internal Checks route settings at once, so a typo fails at startup rather than on the first connection. */
 export function resolveServerOptions(options: WebSocketServerOptions = {}): ResolvedServerOptions {
   checkKeys(options, ROUTE_KEYS, "WebSocket server options");
-  const pingIntervalMillis =
-    options.pingInterval === undefined || options.pingInterval === null ? null : toMillis(options.pingInterval, "pingInterval") || null;
-  let timeoutMillis = pingIntervalMillis !== null ? pingIntervalMillis * 2 : DEFAULT_TIMEOUT_MILLIS;
-  if (options.timeoutMillis !== undefined) timeoutMillis = checkPositiveMillis(options.timeoutMillis, "timeoutMillis");
-  const maxFrameSize = options.maxFrameSize === undefined ? DEFAULT_MAX_FRAME_SIZE : checkSize(options.maxFrameSize, "maxFrameSize");
-  const maxMessageSize = options.maxMessageSize === undefined ? maxFrameSize : checkSize(options.maxMessageSize, "maxMessageSize");
+  const pingIntervalMillis = durationOption(options, "pingInterval", { zero: true }, true) || null;
+  const timeoutMillis = durationOption(options, "timeout") ?? defaultTimeoutMillis(pingIntervalMillis);
+  const maxFrameSize = options.maxFrameSize === undefined ? DEFAULT_MAX_FRAME_SIZE : checkWhole(options.maxFrameSize, "maxFrameSize", 1, "bytes");
+  const maxMessageSize = options.maxMessageSize === undefined ? maxFrameSize : checkWhole(options.maxMessageSize, "maxMessageSize", 1, "bytes");
   return {
     pingIntervalMillis,
     timeoutMillis,
@@ -157,7 +168,7 @@ export function resolveServerOptions(options: WebSocketServerOptions = {}): Reso
 export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
   if (options === null || typeof options !== "object") throw new TypeError("serve() takes an options object, e.g. { host, port }");
   checkKeys(options, SERVE_KEYS, "serve() options");
-  const { host = "127.0.0.1", port = 0, tls, handshakeTimeoutMillis } = options;
+  const { host = "127.0.0.1", port = 0, tls } = options;
   if (typeof host !== "string" || host === "") throw new TypeError(`host must be a non-empty string, got ${String(host)}`);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(port)}`);
   if (tls !== undefined && tls !== null) {
@@ -170,8 +181,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     host,
     port,
     tls: tls ?? null,
-    handshakeTimeoutMillis:
-      handshakeTimeoutMillis === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MILLIS : checkPositiveMillis(handshakeTimeoutMillis, "handshakeTimeoutMillis"),
+    handshakeTimeoutMillis: durationOption(options, "handshakeTimeout") ?? DEFAULT_HANDSHAKE_TIMEOUT_MILLIS,
     routes: resolveServerOptions(routeOptions as WebSocketServerOptions),
   };
 }
@@ -183,18 +193,19 @@ function checkKeys(options: object, known: ReadonlySet<string>, what: string): v
   }
 }
 
-function checkPositiveMillis(millis: number, what: string): number {
-  if (typeof millis !== "number" || !Number.isFinite(millis) || millis <= 0) {
-    throw new RangeError(`${what} must be a positive number of milliseconds, got ${String(millis)}`);
-  }
-  return millis;
-}
-
-function checkSize(bytes: number, what: string): number {
-  if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new RangeError(`${what} must be a positive whole number of bytes, got ${String(bytes)}`);
-  }
-  return bytes;
+/**
+ * A duration option given as `name` (a `Duration`) or `nameMillis` (a number), not both; its
+ * milliseconds, or null when neither is given (or, with `nullable`, when the one given is null).
+ */
+function durationOption(options: object, name: string, bounds: DurationBounds = {}, nullable = false): number | null {
+  const record = options as Readonly<Record<string, unknown>>;
+  const millisName = `${name}Millis`;
+  const duration = record[name];
+  const millis = record[millisName];
+  if (duration !== undefined && millis !== undefined) throw new TypeError(`Give ${name} or ${millisName}, not both`);
+  if (duration !== undefined) return nullable && duration === null ? null : checkDuration(duration, name, bounds);
+  if (millis !== undefined) return nullable && millis === null ? null : checkMillis(millis, millisName, name, bounds);
+  return null;
 }
 
 function resolveChannels(channels: WebSocketServerOptions["channels"]): ResolvedServerOptions["channels"] {

@@ -63,6 +63,15 @@ describe("the browser build", () => {
     assert.ok(!names.some((name) => name.startsWith("transport/")), "nor the socket transport");
   });
 
+  test("kite-ws/reconnect and kite-ws/logging, which browsers import beside it, reach no node: module either", () => {
+    for (const entry of ["plugins/reconnect/index.js", "plugins/logging/index.js"]) {
+      const graph = walk(resolve(here, "../../src", entry));
+      assert.deepEqual(graph.problems, [], entry);
+      const names = graph.files.map((file) => relative(resolve(here, "../../src"), file).replaceAll("\\", "/"));
+      assert.ok(!names.some((name) => name.startsWith("engine/cio/") || name.startsWith("transport/")), `${entry} reaches no CIO: ${names}`);
+    }
+  });
+
   test("the walker itself catches what it must (a self-check on a made-up graph)", () => {
     const dir = mkdtempSync(join(tmpdir(), "kite-graph-"));
     try {
@@ -135,7 +144,6 @@ describe("the browser build", () => {
       "ProxyConnectError",
       "WebSocketDeflateExtension",
       "WebSocketDeflateConfig",
-      "ZLIB_CONCURRENCY",
     ]);
     const missing = Object.keys(node).filter((name) => !(name in browser) && !nodeOnly.has(name));
     assert.deepEqual(missing, [], "exported by the root but not by the browser build: add them to src/browser.ts, or list them here as Node-only");

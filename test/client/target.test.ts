@@ -2,7 +2,8 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import fc from "fast-check";
-import { HttpClient, CIO, WebSockets, Reconnect, HttpMethod, type WebSocketTarget, type WebSocketRequestOptions } from "../../src/index.js";
+import { HttpClient, CIO, WebSockets, HttpMethod, type WebSocketTarget, type WebSocketRequestOptions } from "../../src/index.js";
+import { Reconnect } from "../../src/plugins/reconnect/index.js";
 import { resolveTarget } from "../../src/client/target.js";
 import { delay } from "../helpers/ws-peer.js";
 
@@ -178,7 +179,7 @@ describe("target: port, path, method", () => {
   test("method: GET in any case; other strings and non-strings are TypeErrors", () => {
     assert.equal(resolveTarget({ method: HttpMethod.Get }, { maxFrameSize: 1 }).method, "GET");
     assert.equal(resolveTarget({ method: "get" as HttpMethod }, { maxFrameSize: 1 }).method, "GET");
-    refused({ method: HttpMethod.Post }, "GET", '"POST"');
+    refused({ method: "POST" as HttpMethod }, "GET", '"POST"');
     refused({ method: 1 }, /^method must be HttpMethod\.Get \("GET"\); got 1 \(a number\)$/);
     refused({ method: null }, "method must be", "got null");
   });

@@ -11,10 +11,10 @@ import {
   WebSockets,
   WebSocketDeflateExtension,
   EngineCapabilityError,
-  ENGINE_CAPABILITIES,
   type EngineCapability,
   type HttpClientEngine,
 } from "../../src/index.js";
+import { ENGINE_CAPABILITIES } from "../../src/engine/engine.js";
 import { WsEngine } from "../../src/engine/ws/index.js";
 import { capabilityError } from "../../src/engine/engine.js";
 

@@ -46,15 +46,17 @@ test("npm pack gives a package a user installs, imports as kite-ws (and every su
     writeFileSync(
       join(app, "main.ts"),
       [
-        'import { HttpClient, CIO, WebSockets, Frame, CloseReason, type DefaultClientWebSocketSession } from "kite-ws";',
+        'import { HttpClient, CIO, WebSockets, Frame, CloseReason, type DefaultWebSocketSession } from "kite-ws";',
         "const client = new HttpClient(CIO, (config) => config.install(WebSockets, (ws) => { ws.pingInterval = \"20s\"; }));",
-        "const text: string = await client.webSocket(process.env.URL!, async (session: DefaultClientWebSocketSession) => {",
+        "const text: string = await client.webSocket(process.env.URL!, async (session: DefaultWebSocketSession) => {",
         '  await session.send("packed");',
         "  const frame = await session.incoming.receive();",
         '  if (!(frame instanceof Frame.Text)) throw new Error("expected text");',
         "  return frame.readText();",
         "});",
         "client.close();",
+        "// @ts-expect-error the Reconnect builders come with kite-ws/reconnect, which this file does not import",
+        "void client.reconnectingSession;",
         "console.log(text, CloseReason.Codes.NORMAL);",
       ].join("\n"),
     );
@@ -106,22 +108,29 @@ test("npm pack gives a package a user installs, imports as kite-ws (and every su
     writeFileSync(
       join(app, "subpaths.ts"),
       [
-        'import { HttpClient, WebSockets, CloseReason, Frame, type HttpClientEngine, type EngineConnection, type DefaultClientWebSocketSession } from "kite-ws";',
+        'import { HttpClient, WebSockets, CloseReason, Frame, type HttpClientEngine, type EngineConnection, type DefaultWebSocketSession } from "kite-ws";',
         'import { webSocketRoutes, type WebSocketHandler, type WebSocketServerOptions, type DefaultWebSocketServerSession } from "kite-ws/server";',
         'import { MockEngine, type MockServerSession } from "kite-ws/testing";',
         'import { WsEngine } from "kite-ws/engines/ws";',
         'import { Platform } from "kite-ws/engines/platform";',
         'import { MessagePackConverter } from "kite-ws/converters/msgpack";',
+        'import { Reconnect, ReconnectGaveUpError, type ReconnectingWebSocketSession } from "kite-ws/reconnect";',
+        'import { Logging, type LogLevel } from "kite-ws/logging";',
         "const handler: WebSocketHandler = async (session: DefaultWebSocketServerSession) => { for await (const frame of session.incoming) await session.send(frame); };",
         "const options: WebSocketServerOptions = { exposeErrors: false, contentConverter: new MessagePackConverter() };",
         'const routes = webSocketRoutes((r) => r.webSocket("/echo", handler), options);',
         "const mock: HttpClientEngine = new MockEngine(async (server: MockServerSession) => { for await (const f of server.incoming) await server.send(f); });",
         'const open = (engine: HttpClientEngine, request: Parameters<HttpClientEngine["connectWebSocket"]>[0]): Promise<EngineConnection> => engine.connectWebSocket(request);',
         "const client = new HttpClient(mock, (config) => config.install(WebSockets));",
-        'const text = await client.webSocket("ws://mock/echo", async (session: DefaultClientWebSocketSession) => { await session.send("hi"); const frame = await session.incoming.receive(); return frame instanceof Frame.Text ? frame.readText() : null; });',
+        'const text = await client.webSocket("ws://mock/echo", async (session: DefaultWebSocketSession) => { await session.send("hi"); const frame = await session.incoming.receive(); return frame instanceof Frame.Text ? frame.readText() : null; });',
         "client.close();",
         "void routes.close();",
-        "console.log(text, typeof WsEngine, typeof Platform, typeof open, CloseReason.Codes.NORMAL);",
+        'const level: LogLevel = "none";',
+        "const both = new HttpClient(new MockEngine(), (config) => { config.install(WebSockets); config.install(Reconnect, (r) => { r.minDelayMillis = 100; r.maxDelay = \"1s\"; }); config.install(Logging, (l) => { l.level = level; }); });",
+        'const feed: ReconnectingWebSocketSession = both.reconnectingSession("ws://mock/feed", { maxAttempts: 1 });',
+        "await feed.close();",
+        "both.close();",
+        "console.log(text, typeof WsEngine, typeof Platform, typeof open, CloseReason.Codes.NORMAL, typeof ReconnectGaveUpError);",
       ].join("\n"),
     );
     // @msgpack/msgpack's own declarations name DOM's BufferSource (its README says so), so a project
@@ -135,7 +144,7 @@ test("npm pack gives a package a user installs, imports as kite-ws (and every su
     const runMsgpack = await execFileAsync(process.execPath, ["out/msgpack.js"], { cwd: app, env: { ...process.env, URL: peer.url }, timeout: 20_000 });
     assert.equal(runMsgpack.stdout.trim(), '[1,"two",[3]]');
     const runSubpaths = await execFileAsync(process.execPath, ["out/subpaths.js"], { cwd: app, timeout: 20_000 });
-    assert.equal(runSubpaths.stdout.trim(), "hi object object function 1000");
+    assert.equal(runSubpaths.stdout.trim(), "hi object object function 1000 function");
   } finally {
     await peer.close();
   }
@@ -198,6 +207,21 @@ test("every sourceMappingURL and every source map's sources resolve to files ins
   }
   assert.deepEqual(problems, []);
   assert.ok(urls > 0 && sources > 0, `checked ${urls} sourceMappingURLs and ${sources} sources`);
+});
+
+// Bundlers drop a module whose exports are unused unless package.json "sideEffects" lists it: the
+// modules that add builders to HttpClient, and those that import them for that alone, must be listed.
+test('"sideEffects" lists every module that adds builders to HttpClient or imports one only to load it', () => {
+  const base = join(unpacked, "package");
+  const manifest = JSON.parse(readFileSync(join(base, "package.json"), "utf8")) as { sideEffects: string[] };
+  const listed = new Set(manifest.sideEffects.map((path) => path.replace(/^\.\//, "")));
+  const modules = packedFiles().filter((file) => file.startsWith("dist/") && file.endsWith(".js"));
+  const extending = modules.filter((file) => /^extendHttpClient\(/m.test(readFileSync(join(base, file), "utf8")));
+  assert.deepEqual(extending.sort(), ["dist/plugins/reconnect/builders.js", "dist/plugins/websockets/builders.js"]);
+  const loading = modules.filter((file) => /^import "\.{1,2}\/[^"]+";$/m.test(readFileSync(join(base, file), "utf8")));
+  const missing = [...extending, ...loading].filter((file) => !listed.has(file));
+  assert.deepEqual(missing, [], "add these to package.json \"sideEffects\"");
+  for (const path of listed) assert.ok(modules.includes(path), `sideEffects names ${path}, which the package does not have`);
 });
 
 test("no @internal declaration is published in the .d.ts files (stripInternal)", () => {

@@ -4,7 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { WebSocketsConfig, ReconnectConfig, LoggingConfig, WebSocketDeflateConfig, JsonConverter, CloseReason } from "../../src/index.js";
+import { WebSocketsConfig, WebSocketDeflateConfig, JsonConverter, CloseReason } from "../../src/index.js";
+import { ReconnectConfig } from "../../src/plugins/reconnect/index.js";
+import { LoggingConfig } from "../../src/plugins/logging/index.js";
 import { MockEngine } from "../../src/testing/index.js";
 
 const anything = fc.anything({ withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true });

@@ -13,7 +13,7 @@ import {
   Frame,
   HttpClient,
   WebSockets,
-  type DefaultClientWebSocketSession,
+  type DefaultWebSocketSession,
   type WebSocketContentConverter,
 } from "../../src/index.js";
 import { serve } from "../../src/server/index.js";
@@ -81,12 +81,12 @@ async function startMsgpackPeer(answer = true, codec: PeerCodec = { encode: (val
 }
 
 
-const receive = <T = unknown>(session: DefaultClientWebSocketSession): Promise<T> => within(session.receiveDeserialized<T>(), 10_000, "a message");
+const receive = <T = unknown>(session: DefaultWebSocketSession): Promise<T> => within(session.receiveDeserialized<T>(), 10_000, "a message");
 
 /** Runs `block` in a session to `url` with a MessagePack client, then closes everything. */
 async function withSession<R>(
   url: string,
-  block: (session: DefaultClientWebSocketSession) => Promise<R>,
+  block: (session: DefaultWebSocketSession) => Promise<R>,
   converter: WebSocketContentConverter = new MessagePackConverter(),
 ): Promise<R> {
   const client = new HttpClient(CIO, (config) =>

@@ -2,7 +2,7 @@
 // hand-written Standard Schemas (an asynchronous one, and ones that misbehave).
 import { z } from "zod";
 import * as v from "valibot";
-import type { StandardSchemaV1 } from "../../src/index.js";
+import type { StandardSchemaV1 } from "../../src/serialization/standard-schema.js";
 
 /** zod: `sentAt` travels as a string and comes out as a Date. */
 export const ZodChat = z.object({

@@ -12,10 +12,10 @@ import {
   SchemaValidationError,
   WebSocketError,
   WebSockets,
-  type DefaultClientWebSocketSession,
+  type DefaultWebSocketSession,
   type InvalidMessageError,
-  type StandardSchemaV1,
 } from "../../src/index.js";
+import { type StandardSchemaV1 } from "../../src/serialization/standard-schema.js";
 import { MockEngine, type MockServerHandler, type MockServerSession } from "../../src/testing/index.js";
 import { ValibotCount, ZodChat, asyncDigits, misbehaving } from "./schema-helpers.js";
 
@@ -27,7 +27,7 @@ function jsonClient(engine: MockEngine, converter: JsonConverter | null = new Js
 }
 
 /** A client session whose server sends `texts` as Text frames, then waits for the client to close. */
-async function sessionReceiving(texts: readonly string[]): Promise<{ session: DefaultClientWebSocketSession; client: HttpClient }> {
+async function sessionReceiving(texts: readonly string[]): Promise<{ session: DefaultWebSocketSession; client: HttpClient }> {
   const handler: MockServerHandler = async (server) => {
     for (const text of texts) await server.send(text);
     await server.closeReason;
@@ -38,7 +38,7 @@ async function sessionReceiving(texts: readonly string[]): Promise<{ session: De
 
 /** A client session and the server's end of it, driven by the test. */
 async function connectedPair(converter: JsonConverter | null = new JsonConverter()): Promise<{
-  session: DefaultClientWebSocketSession;
+  session: DefaultWebSocketSession;
   server: MockServerSession;
   client: HttpClient;
 }> {

@@ -5,16 +5,13 @@ import { expectTypeOf } from "expect-type";
 import { z } from "zod";
 import * as v from "valibot";
 import type {
-  DefaultClientWebSocketSession,
-  InferInput,
-  InferOutput,
+  DefaultWebSocketSession,
   MessagesOptions,
-  ReconnectingWebSocketSession,
   SchemaValidationError,
-  StandardSchemaV1,
-  StandardSchemaV1Issue,
   WebSocketSession,
 } from "../../src/index.js";
+import type { ReconnectingWebSocketSession } from "../../src/plugins/reconnect/index.js";
+import type { InferInput, InferOutput, StandardSchemaV1, StandardSchemaV1Issue } from "../../src/serialization/standard-schema.js";
 import type { DefaultWebSocketServerSession } from "../../src/server/index.js";
 
 // Input and output differ: a transform (zod), a transform and a default (valibot).
@@ -41,7 +38,7 @@ declare const evenLength: StandardSchemaV1<string, number>;
 
 type Session = WebSocketSession | ReconnectingWebSocketSession;
 
-function typeChecks(session: Session, client: DefaultClientWebSocketSession, server: DefaultWebSocketServerSession): void {
+function typeChecks(session: Session, client: DefaultWebSocketSession, server: DefaultWebSocketServerSession): void {
   // The libraries' schemas are Standard Schemas, as our declarations see them.
   expectTypeOf(ZodChat).toExtend<StandardSchemaV1>();
   expectTypeOf(ValibotCount).toExtend<StandardSchemaV1>();

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serve, webSocketRoutes, type ServeOptions, type WebSocketServerOptions } from "../../src/server/index.js";
+import { resolveServeOptions, resolveServerOptions } from "../../src/server/server-options.js";
 import { openWs, within } from "./helpers.js";
 
 const noRoutes = (): void => {};
@@ -22,11 +23,29 @@ test("bad options throw a TypeError / RangeError that names them", () => {
     [{ selectProtocol: "json" as never }, TypeError, /selectProtocol/],
     [{ exposeErrors: "yes" as never }, TypeError, /exposeErrors must be true or false; got "yes" \(a string\)/],
     [{ exposeErrors: 1 as never }, TypeError, /exposeErrors/],
-    [{ pingIntervalMillis: 5 } as never, TypeError, /Unknown option "pingIntervalMillis"/],
+    [{ pingIntervalMillis: "5s" as never }, TypeError, /^pingIntervalMillis must be a number of milliseconds \(for a duration, set pingInterval = "5s"\)/],
+    [{ pingInterval: "5s", pingIntervalMillis: 5_000 }, TypeError, /^Give pingInterval or pingIntervalMillis, not both$/],
+    [{ timeout: "0s" }, RangeError, /^timeout must be a duration > 0/],
+    [{ pingInterval: "20s", pingIntervalMilis: 5 } as never, TypeError, /Unknown option "pingIntervalMilis"/],
   ];
   for (const [options, type, message] of bad) {
     assert.throws(() => webSocketRoutes(noRoutes, options), (error: Error) => error instanceof type && message.test(error.message), JSON.stringify(options));
   }
+});
+
+test("durations: x takes a Duration, xMillis a number; the timeout defaults to twice the ping interval", () => {
+  const options = resolveServerOptions;
+  assert.equal(options({ pingInterval: "10s" }).timeoutMillis, 20_000);
+  assert.equal(options({ pingIntervalMillis: 10_000 }).pingIntervalMillis, 10_000);
+  assert.equal(options({ pingInterval: 0 }).pingIntervalMillis, null);
+  assert.equal(options({ pingIntervalMillis: null }).pingIntervalMillis, null);
+  assert.equal(options({}).timeoutMillis, 15_000);
+  assert.equal(options({ timeout: "2s" }).timeoutMillis, 2_000);
+  assert.equal(options({ timeoutMillis: 2_500 }).timeoutMillis, 2_500);
+  const serveOptions = resolveServeOptions;
+  assert.equal(serveOptions({ handshakeTimeout: "3s" }).handshakeTimeoutMillis, 3_000);
+  assert.equal(serveOptions({ handshakeTimeoutMillis: 4_000 }).handshakeTimeoutMillis, 4_000);
+  assert.equal(serveOptions({}).handshakeTimeoutMillis, 10_000);
 });
 
 test("serve checks its own options before listening", async () => {
@@ -35,6 +54,7 @@ test("serve checks its own options before listening", async () => {
     [{ port: -1 }, RangeError, /port/],
     [{ host: "" }, TypeError, /host/],
     [{ handshakeTimeoutMillis: 0 }, RangeError, /handshakeTimeoutMillis/],
+    [{ handshakeTimeout: "soon" as never }, RangeError, /^handshakeTimeout must be a duration/],
     [{ tls: {} }, TypeError, /tls/],
     [{ prot: 80 } as never, TypeError, /Unknown option "prot"/],
   ];

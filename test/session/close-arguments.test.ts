@@ -3,17 +3,8 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import {
-  HttpClient,
-  CIO,
-  WebSockets,
-  Reconnect,
-  Frame,
-  CloseReason,
-  CloseTimeoutError,
-  ConnectionClosedError,
-  WebSocketsConfig,
-} from "../../src/index.js";
+import { HttpClient, CIO, WebSockets, Frame, CloseReason, CloseTimeoutError, ConnectionClosedError, WebSocketsConfig } from "../../src/index.js";
+import { Reconnect } from "../../src/plugins/reconnect/index.js";
 import { closeReasonOf } from "../../src/protocol/close-reason.js";
 import { startRawServer, readClose } from "../helpers/raw-server.js";
 import { startWsPeer, within } from "../helpers/ws-peer.js";

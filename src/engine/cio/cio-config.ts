@@ -1,7 +1,7 @@
 import { DEFAULT_RESPONSE_HEAD_LIMITS, type ResponseHeadLimits } from "../../http/response-head.js";
 import type { Duration } from "../../util/duration.js";
 import { typeError, rangeError, describeValue } from "../../util/describe-value.js";
-import { checkDuration, checkKeys, checkMillis, checkWhole, isOptionsObject, maskCredentials } from "../config-checks.js";
+import { DEFAULT_CONNECT_TIMEOUT_MILLIS, checkDuration, checkKeys, checkMillis, checkWhole, isOptionsObject, maskCredentials } from "../config-checks.js";
 import { parseProxyUrl, type CioProxyConfig } from "./proxy-selection.js";
 
 export type { CioProxyConfig } from "./proxy-selection.js";
@@ -34,7 +34,7 @@ const TLS_HINTS: ReadonlyMap<string, string> = new Map([
  * again when the client is built (for `tls` changed in place).
  */
 export class CioEngineConfig {
-  #connectTimeoutMillis = 15_000;
+  #connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
   #tls: CioTlsConfig = {};
   #responseHead: ResponseHeadLimits = DEFAULT_RESPONSE_HEAD_LIMITS;
   #proxy: CioProxyConfig = "env";

@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { Buffer } from "node:buffer";
 import type { EngineConnection, WebSocketRequest } from "../engine.js";
 import { callerHeaderFields } from "../handshake-request.js";
+import { basicAuthorization } from "../shared.js";
 import type { CioEngineConfig } from "./cio-config.js";
 import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
 import { bodyExcerpt } from "../../http/chunked-body.js";
@@ -128,11 +129,6 @@ function requestHead(request: WebSocketRequest, key: string, offer: string | nul
   let head = `${request.method} ${url.pathname || "/"}${url.search} HTTP/1.1\r\n`;
   for (const name of [...fields.keys()].sort()) head += `${name}: ${fields.get(name)}\r\n`;
   return `${head}\r\n`;
-}
-
-function basicAuthorization(url: URL): string {
-  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  return `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
 }
 
 /**

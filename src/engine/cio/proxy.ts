@@ -6,6 +6,7 @@ import { WebSocketHandshakeError, type HandshakeResponse, type WebSocketErrorCod
 import type { CioTlsConfig } from "./cio-config.js";
 import { describeConnectFailure } from "../connect-error.js";
 import { bareHost } from "./proxy-selection.js";
+import { basicAuthorization } from "../shared.js";
 
 /**
  * An HTTP CONNECT proxy refused the tunnel (its answer's `status` and `headers` are here: 407 when it
@@ -54,10 +55,7 @@ export function openTunnel(proxy: URL, target: URL, options: TunnelOptions, onSo
   onSocket(socket);
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
   const hasCredentials = proxy.username !== "" || proxy.password !== "";
-  if (hasCredentials) {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    lines.push(`Proxy-Authorization: Basic ${Buffer.from(credentials, "utf8").toString("base64")}`);
-  }
+  if (hasCredentials) lines.push(`Proxy-Authorization: ${basicAuthorization(proxy)}`);
   socket.write(lines.join("\r\n") + "\r\n\r\n");
 
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import type { Duration } from "../../util/duration.js";
 import { typeError } from "../../util/describe-value.js";
-import { checkClassOrNull, checkDuration, checkMillis, checkWhole, isOptionsObject } from "../config-checks.js";
+import { DEFAULT_CONNECT_TIMEOUT_MILLIS, checkClassOrNull, checkDuration, checkMillis, checkWhole, isOptionsObject } from "../config-checks.js";
 
 /**
  * A `WebSocket` class as runtimes have it: the browser's, Deno's and Bun's global, Node 22's global,
@@ -24,7 +24,7 @@ export class PlatformEngineConfig {
   #webSocket: WebSocketConstructorLike | null = null;
   #customHeaders: boolean | null = null;
   #webSocketInit: Readonly<Record<string, unknown>> = {};
-  #connectTimeoutMillis = 15_000;
+  #connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
   #writeHighWaterMark = 1024 * 1024;
   #drainPollMillis = 10;
 

@@ -1,6 +1,6 @@
 import type { Duration } from "../../util/duration.js";
 import { typeError } from "../../util/describe-value.js";
-import { checkClassOrNull, checkMillis, checkDuration, checkWhole, isOptionsObject } from "../config-checks.js";
+import { DEFAULT_CONNECT_TIMEOUT_MILLIS, checkClassOrNull, checkMillis, checkDuration, checkWhole, isOptionsObject } from "../config-checks.js";
 
 /**
  * Options of the `ws` package's client (its `ClientOptions`: `agent`, `ca`, `rejectUnauthorized`,
@@ -43,7 +43,7 @@ export type WsWebSocketFactory = (url: string, protocols: string[], options: WsE
 export class WsEngineConfig {
   #preconfigured: WsClientOptions | WsWebSocketFactory | null = null;
   #webSocket: (new (url: string, protocols: string[], options: WsEngineOptions) => object) | null = null;
-  #connectTimeoutMillis = 15_000;
+  #connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
   #writeHighWaterMark = 1024 * 1024;
 
   /**

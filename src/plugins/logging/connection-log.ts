@@ -1,5 +1,5 @@
 import { levelRank } from "./logging-config.js";
-import type { LoggingPlugin } from "./logging.js";
+import type { LoggingPlugin } from "./logging-plugin.js";
 import type { Redactor } from "./redaction.js";
 import { LONG_PREVIEW, SHORT_PREVIEW, printable, type PreviewLimits } from "./line-format.js";
 

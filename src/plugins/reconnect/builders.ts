@@ -1,11 +1,11 @@
 import type { HttpClient } from "../../client/http-client.js";
+import { extendHttpClient } from "../../client/extend-client.js";
 import { resolveTarget } from "../../client/target.js";
-import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, truncateUtf8 } from "../../protocol/close-reason.js";
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
-import { WebSocketError } from "../../errors.js";
 import { typeError } from "../../util/describe-value.js";
 import { WebSockets } from "../websockets/websockets.js";
 import { openWebSocketSession } from "../websockets/builders.js";
+import { runSessionBlock } from "../websockets/session-block.js";
 import { Reconnect } from "./reconnect.js";
 import { ReconnectConfig } from "./reconnect-config.js";
 import {
@@ -15,14 +15,44 @@ import {
   type ReconnectTarget,
 } from "./reconnecting-session.js";
 
+// The Reconnect plugin's builders, as Ktor's `builders.kt`: declared on `HttpClient` here and added to
+// its prototype below when `kite-ws/reconnect` is loaded.
+declare module "../../client/http-client.js" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging with the class takes its own type parameter
+  interface HttpClient<EngineConfig> {
+    /**
+     * A session that reconnects, with `kite-ws/reconnect` imported (needs the WebSockets and Reconnect
+     * plugins installed, else `PluginNotInstalledError`): one `incoming` and one `outgoing` across connections, backoff with
+     * full jitter, a bounded replay queue, `onOpen` hooks and lifecycle events. It starts connecting at
+     * once and is returned without waiting; `target` may be a function called before every attempt.
+     * Close it with `close()` (or `await using`).
+     */
+    reconnectingSession(target: ReconnectTarget, options?: ReconnectOptions): ReconnectingWebSocketSession;
+    /**
+     * Runs `block` with a reconnecting session (with `kite-ws/reconnect` imported), then closes it (1000, after what is queued is sent) and
+     * resolves with the block's value once it has ended; if the block throws, the session closes with
+     * 1011 and this rejects with the block's error.
+     */
+    reconnectingWebSocket<R>(target: ReconnectTarget, block: (session: ReconnectingWebSocketSession) => R | Promise<R>): Promise<R>;
+    /** `reconnectingWebSocket(target, block)` with options for this session. */
+    reconnectingWebSocket<R>(
+      target: ReconnectTarget,
+      options: ReconnectOptions,
+      block: (session: ReconnectingWebSocketSession) => R | Promise<R>,
+    ): Promise<R>;
+  }
+}
+
+type Block<R> = (session: ReconnectingWebSocketSession) => R | Promise<R>;
+
 /**
  * Makes a reconnecting session on `client`; throws `PluginNotInstalledError` unless both WebSockets
  * and Reconnect are installed, and a `TypeError` / `RangeError` for a malformed target or option.
  */
-export function openReconnectingSession(client: HttpClient, target: ReconnectTarget, options: ReconnectOptions = {}): ReconnectingWebSocketSession {
+function openReconnectingSession(client: HttpClient, target: ReconnectTarget, options: ReconnectOptions = {}): ReconnectingWebSocketSession {
   const ws = client.plugin(WebSockets);
   const base = client.plugin(Reconnect);
-  if (client.isClosed) throw new WebSocketError("The HttpClient is closed", { code: "KITE_ERR_CLIENT_CLOSED" });
+  client.checkOpen();
   if (options === null || typeof options !== "object") throw typeError("reconnectingSession(target, options): options", "an object", options);
   const settings = applyOptions(new ReconnectConfig(base), options).settle();
   const hooks: OnOpenHook[] = options.onOpen === undefined ? [] : typeof options.onOpen === "function" ? [options.onOpen] : [...options.onOpen];
@@ -41,31 +71,6 @@ export function openReconnectingSession(client: HttpClient, target: ReconnectTar
   );
 }
 
-/**
- * Runs `block` with a reconnecting session, then closes it (1000, after what is queued is sent) and
- * resolves with the block's value once it has ended. If the block throws, the session closes with
- * 1011 and this rejects with the block's error.
- */
-export async function runReconnectingWebSocket<R>(
-  client: HttpClient,
-  target: ReconnectTarget,
-  options: ReconnectOptions,
-  block: (session: ReconnectingWebSocketSession) => R | Promise<R>,
-): Promise<R> {
-  if (typeof block !== "function") throw typeError("reconnectingWebSocket(target, block): block", "a function (session) => ...", block);
-  const session = openReconnectingSession(client, target, options);
-  let result: R;
-  try {
-    result = await block(session);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await session.close(new CloseReason(CloseReason.Codes.INTERNAL_ERROR, truncateUtf8(message, MAX_CLOSE_MESSAGE_BYTES)));
-    throw error;
-  }
-  await session.close(new CloseReason(CloseReason.Codes.NORMAL, ""));
-  return result;
-}
-
 /** Copies per-session overrides onto a configuration, through its checking setters. */
 function applyOptions(config: ReconnectConfig, options: ReconnectOptions): ReconnectConfig {
   if (options.minDelay !== undefined) config.minDelay = options.minDelay;
@@ -81,3 +86,14 @@ function applyOptions(config: ReconnectConfig, options: ReconnectOptions): Recon
   if (options.random !== undefined) config.random = options.random;
   return config;
 }
+
+extendHttpClient({
+  reconnectingSession(this: HttpClient, target: ReconnectTarget, options?: ReconnectOptions): ReconnectingWebSocketSession {
+    return openReconnectingSession(this, target, options);
+  },
+  async reconnectingWebSocket<R>(this: HttpClient, target: ReconnectTarget, optionsOrBlock: ReconnectOptions | Block<R>, block?: Block<R>): Promise<R> {
+    const [options, run] = typeof optionsOrBlock === "function" ? [{}, optionsOrBlock] : [optionsOrBlock, block];
+    if (typeof run !== "function") throw typeError("reconnectingWebSocket(target, block): block", "a function (session) => ...", run);
+    return runSessionBlock(openReconnectingSession(this, target, options), run);
+  },
+});

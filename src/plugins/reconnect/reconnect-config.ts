@@ -1,5 +1,6 @@
-import { toMillis, type Duration } from "../../util/duration.js";
+import type { Duration } from "../../util/duration.js";
 import { rangeError, typeError } from "../../util/describe-value.js";
+import { checkDuration, checkMillis } from "../../engine/config-checks.js";
 import { defaultShouldReconnect, type ReconnectCause, type ReconnectContext } from "./policy.js";
 
 /**
@@ -66,69 +67,87 @@ export const DEFAULT_RECONNECT_SETTINGS: ReconnectSettings = Object.freeze({
  * value at once and throws a `RangeError` / `TypeError` naming the setting; settings that depend on
  * each other (`minDelay` <= `maxDelay`) are checked when the client is built.
  *
- * Durations are milliseconds or text: "500ms", "20s", "1m", "1h". Getters return milliseconds.
+ * Durations follow the package's convention: `minDelay` takes a duration (milliseconds or text:
+ * "500ms", "20s", "1m", "1h"), its twin `minDelayMillis` a number of milliseconds only, and both
+ * read as milliseconds.
  */
 export class ReconnectConfig {
-  private minDelayMillis: number;
-  private maxDelayMillis: number;
-  private factorValue: number;
-  private maxAttemptsValue: number;
-  private connectTimeoutMillis: number | null;
-  private minUptimeMillis: number;
-  private maxRetryAfterMillis: number;
-  private shouldReconnectValue: ShouldReconnect;
-  private maxQueuedValue: QueueLimits;
-  private onQueueOverflowValue: QueueOverflowPolicy;
-  private randomValue: () => number;
+  #minDelay: number;
+  #maxDelay: number;
+  #factor: number;
+  #maxAttempts: number;
+  #connectTimeout: number | null;
+  #minUptime: number;
+  #maxRetryAfter: number;
+  #shouldReconnect: ShouldReconnect;
+  #maxQueued: QueueLimits;
+  #onQueueOverflow: QueueOverflowPolicy;
+  #random: () => number;
 
   constructor(base: ReconnectSettings = DEFAULT_RECONNECT_SETTINGS) {
-    this.minDelayMillis = base.minDelayMillis;
-    this.maxDelayMillis = base.maxDelayMillis;
-    this.factorValue = base.factor;
-    this.maxAttemptsValue = base.maxAttempts;
-    this.connectTimeoutMillis = base.connectTimeoutMillis;
-    this.minUptimeMillis = base.minUptimeMillis;
-    this.maxRetryAfterMillis = base.maxRetryAfterMillis;
-    this.shouldReconnectValue = base.shouldReconnect;
-    this.maxQueuedValue = base.maxQueued;
-    this.onQueueOverflowValue = base.onQueueOverflow;
-    this.randomValue = base.random;
+    this.#minDelay = base.minDelayMillis;
+    this.#maxDelay = base.maxDelayMillis;
+    this.#factor = base.factor;
+    this.#maxAttempts = base.maxAttempts;
+    this.#connectTimeout = base.connectTimeoutMillis;
+    this.#minUptime = base.minUptimeMillis;
+    this.#maxRetryAfter = base.maxRetryAfterMillis;
+    this.#shouldReconnect = base.shouldReconnect;
+    this.#maxQueued = base.maxQueued;
+    this.#onQueueOverflow = base.onQueueOverflow;
+    this.#random = base.random;
   }
 
-  /** The wait before the first retry is drawn from [0, minDelay); more than 0 (default "500ms"). */
+  /** The wait before the first retry is drawn from [0, minDelay), in milliseconds (default "500ms"). */
   get minDelay(): number {
-    return this.minDelayMillis;
+    return this.#minDelay;
   }
 
-  /** Throws a `RangeError` unless `delay` is a duration of more than 0. */
+  /** Takes a duration of more than 0 (a zero delay would retry in a busy loop). */
   set minDelay(delay: Duration) {
-    const millis = toMillis(delay, "minDelay");
-    if (millis <= 0) throw rangeError("minDelay", "a duration of more than 0 (a zero delay retries in a busy loop)", delay);
-    this.minDelayMillis = millis;
+    this.#minDelay = checkDuration(delay, "minDelay");
   }
 
-  /** The largest wait between attempts, before any `Retry-After` (default "30s"). */
+  /** `minDelay` in milliseconds. */
+  get minDelayMillis(): number {
+    return this.#minDelay;
+  }
+
+  /** Takes a number of milliseconds > 0; for a duration such as "500ms", set `minDelay`. */
+  set minDelayMillis(millis: number) {
+    this.#minDelay = checkMillis(millis, "minDelayMillis", "minDelay");
+  }
+
+  /** The largest wait between attempts, before any `Retry-After`, in milliseconds (default "30s"). */
   get maxDelay(): number {
-    return this.maxDelayMillis;
+    return this.#maxDelay;
   }
 
-  /** Throws a `RangeError` unless `delay` is a duration of more than 0. */
+  /** Takes a duration of more than 0. */
   set maxDelay(delay: Duration) {
-    const millis = toMillis(delay, "maxDelay");
-    if (millis <= 0) throw rangeError("maxDelay", "a duration of more than 0", delay);
-    this.maxDelayMillis = millis;
+    this.#maxDelay = checkDuration(delay, "maxDelay");
+  }
+
+  /** `maxDelay` in milliseconds. */
+  get maxDelayMillis(): number {
+    return this.#maxDelay;
+  }
+
+  /** Takes a number of milliseconds > 0; for a duration such as "30s", set `maxDelay`. */
+  set maxDelayMillis(millis: number) {
+    this.#maxDelay = checkMillis(millis, "maxDelayMillis", "maxDelay");
   }
 
   /** How much the bound of the wait grows after each failed attempt: a finite number >= 1 (default 2). */
   get factor(): number {
-    return this.factorValue;
+    return this.#factor;
   }
 
   /** Throws a `RangeError` unless `factor` is a finite number >= 1. */
   set factor(factor: number) {
     if (typeof factor !== "number") throw typeError("factor", "a finite number >= 1", factor);
     if (!Number.isFinite(factor) || factor < 1) throw rangeError("factor", "a finite number >= 1", factor);
-    this.factorValue = factor;
+    this.#factor = factor;
   }
 
   /**
@@ -136,7 +155,7 @@ export class ReconnectConfig {
    * (the default). The streak restarts once a connection has stayed up for `minUptime`.
    */
   get maxAttempts(): number {
-    return this.maxAttemptsValue;
+    return this.#maxAttempts;
   }
 
   /** Throws a `RangeError` unless `attempts` is a whole number >= 1 or `Infinity`. */
@@ -145,49 +164,74 @@ export class ReconnectConfig {
     if (!(attempts === Infinity || (Number.isSafeInteger(attempts) && attempts >= 1))) {
       throw rangeError("maxAttempts", "a whole number >= 1 or Infinity", attempts);
     }
-    this.maxAttemptsValue = attempts;
+    this.#maxAttempts = attempts;
   }
 
   /**
-   * Time for one attempt: the target function, TCP, TLS and the upgrade (default "10s"); the engine's
-   * own `connectTimeoutMillis` applies as well. Null for none but the engine's.
+   * Time for one attempt: the target function, TCP, TLS and the upgrade, in milliseconds (default
+   * "10s"); the engine's own `connectTimeout` applies as well. Null for none but the engine's.
    */
   get connectTimeout(): number | null {
-    return this.connectTimeoutMillis;
+    return this.#connectTimeout;
   }
 
-  /** Takes a duration of more than 0 (else a `RangeError`), or null. */
+  /** Takes a duration of more than 0, or null. */
   set connectTimeout(timeout: Duration | null) {
-    if (timeout === null) {
-      this.connectTimeoutMillis = null;
-      return;
-    }
-    const millis = toMillis(timeout, "connectTimeout");
-    if (millis <= 0) throw rangeError("connectTimeout", "a duration of more than 0, or null for none", timeout);
-    this.connectTimeoutMillis = millis;
+    this.#connectTimeout = timeout === null ? null : checkDuration(timeout, "connectTimeout");
+  }
+
+  /** `connectTimeout` in milliseconds, or null. */
+  get connectTimeoutMillis(): number | null {
+    return this.#connectTimeout;
+  }
+
+  /** Takes a number of milliseconds > 0, or null; for a duration such as "10s", set `connectTimeout`. */
+  set connectTimeoutMillis(millis: number | null) {
+    this.#connectTimeout = millis === null ? null : checkMillis(millis, "connectTimeoutMillis", "connectTimeout");
   }
 
   /**
-   * How long a connection must stay open to count as a success (default "5s"): one that drops sooner
-   * counts as a failed attempt, so a server that accepts and drops at once meets a growing backoff.
+   * How long a connection must stay open to count as a success, in milliseconds (default "5s"): one
+   * that drops sooner counts as a failed attempt, so a server that accepts and drops at once meets a
+   * growing backoff.
    */
   get minUptime(): number {
-    return this.minUptimeMillis;
+    return this.#minUptime;
   }
 
-  /** Takes a duration (else a `RangeError`); 0 counts every connection that opened as a success. */
+  /** Takes a duration; 0 counts every connection that opened as a success. */
   set minUptime(uptime: Duration) {
-    this.minUptimeMillis = toMillis(uptime, "minUptime");
+    this.#minUptime = checkDuration(uptime, "minUptime", { zero: true });
   }
 
-  /** The longest `Retry-After` honoured; longer ones are cut to this (default "5m"). */
+  /** `minUptime` in milliseconds. */
+  get minUptimeMillis(): number {
+    return this.#minUptime;
+  }
+
+  /** Takes a number of milliseconds >= 0; for a duration such as "5s", set `minUptime`. */
+  set minUptimeMillis(millis: number) {
+    this.#minUptime = checkMillis(millis, "minUptimeMillis", "minUptime", { zero: true });
+  }
+
+  /** The longest `Retry-After` honoured, in milliseconds; longer ones are cut to this (default "5m"). */
   get maxRetryAfter(): number {
-    return this.maxRetryAfterMillis;
+    return this.#maxRetryAfter;
   }
 
-  /** Takes a duration (else a `RangeError`); 0 adds no wait for a `Retry-After`. */
+  /** Takes a duration; 0 adds no wait for a `Retry-After`. */
   set maxRetryAfter(limit: Duration) {
-    this.maxRetryAfterMillis = toMillis(limit, "maxRetryAfter");
+    this.#maxRetryAfter = checkDuration(limit, "maxRetryAfter", { zero: true });
+  }
+
+  /** `maxRetryAfter` in milliseconds. */
+  get maxRetryAfterMillis(): number {
+    return this.#maxRetryAfter;
+  }
+
+  /** Takes a number of milliseconds >= 0; for a duration such as "5m", set `maxRetryAfter`. */
+  set maxRetryAfterMillis(millis: number) {
+    this.#maxRetryAfter = checkMillis(millis, "maxRetryAfterMillis", "maxRetryAfter", { zero: true });
   }
 
   /**
@@ -195,13 +239,13 @@ export class ReconnectConfig {
    * not asked after `close()`, and `maxAttempts` applies first.
    */
   get shouldReconnect(): ShouldReconnect {
-    return this.shouldReconnectValue;
+    return this.#shouldReconnect;
   }
 
   /** Throws a `TypeError` unless `decide` is a function. */
   set shouldReconnect(decide: ShouldReconnect) {
     if (typeof decide !== "function") throw typeError("shouldReconnect", "a function (cause, context) => boolean", decide);
-    this.shouldReconnectValue = decide;
+    this.#shouldReconnect = decide;
   }
 
   /**
@@ -209,26 +253,26 @@ export class ReconnectConfig {
    * (default `{ messages: 1024, bytes: 8 MiB }`). A partial object changes only what it names.
    */
   get maxQueued(): QueueLimits {
-    return this.maxQueuedValue;
+    return this.#maxQueued;
   }
 
   /** Throws a `RangeError` unless each limit given is a whole number >= 1 or `Infinity`. */
   set maxQueued(limits: Partial<QueueLimits>) {
     if (limits === null || typeof limits !== "object") throw typeError("maxQueued", "an object { messages?, bytes? }", limits);
-    const messages = limits.messages ?? this.maxQueuedValue.messages;
-    const bytes = limits.bytes ?? this.maxQueuedValue.bytes;
+    const messages = limits.messages ?? this.#maxQueued.messages;
+    const bytes = limits.bytes ?? this.#maxQueued.bytes;
     for (const [name, value] of [["messages", messages], ["bytes", bytes]] as const) {
       if (typeof value !== "number") throw typeError(`maxQueued.${name}`, "a whole number >= 1 or Infinity", value);
       if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 1))) {
         throw rangeError(`maxQueued.${name}`, "a whole number >= 1 or Infinity", value);
       }
     }
-    this.maxQueuedValue = Object.freeze({ messages, bytes });
+    this.#maxQueued = Object.freeze({ messages, bytes });
   }
 
   /** What a full replay queue does: "suspend" (the default), "drop-oldest" or "fail". */
   get onQueueOverflow(): QueueOverflowPolicy {
-    return this.onQueueOverflowValue;
+    return this.#onQueueOverflow;
   }
 
   /** Throws a `RangeError` for anything but "suspend", "drop-oldest" or "fail". */
@@ -236,37 +280,37 @@ export class ReconnectConfig {
     if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "fail") {
       throw (typeof policy === "string" ? rangeError : typeError)("onQueueOverflow", '"suspend", "drop-oldest" or "fail"', policy);
     }
-    this.onQueueOverflowValue = policy;
+    this.#onQueueOverflow = policy;
   }
 
   /** The jitter's source of randomness, returning [0, 1) (default `Math.random`); replace it for reproducible delays. */
   get random(): () => number {
-    return this.randomValue;
+    return this.#random;
   }
 
   /** Throws a `TypeError` unless `random` is a function. */
   set random(random: () => number) {
     if (typeof random !== "function") throw typeError("random", "a function returning a number in [0, 1)", random);
-    this.randomValue = random;
+    this.#random = random;
   }
 
   /** @internal The settings, checked as a whole. */
   settle(): ReconnectSettings {
-    if (this.minDelayMillis > this.maxDelayMillis) {
-      throw new RangeError(`minDelay (${this.minDelayMillis} ms) must not be more than maxDelay (${this.maxDelayMillis} ms)`);
+    if (this.#minDelay > this.#maxDelay) {
+      throw new RangeError(`minDelay (${this.#minDelay} ms) must not be more than maxDelay (${this.#maxDelay} ms)`);
     }
     return Object.freeze({
-      minDelayMillis: this.minDelayMillis,
-      maxDelayMillis: this.maxDelayMillis,
-      factor: this.factorValue,
-      maxAttempts: this.maxAttemptsValue,
-      connectTimeoutMillis: this.connectTimeoutMillis,
-      minUptimeMillis: this.minUptimeMillis,
-      maxRetryAfterMillis: this.maxRetryAfterMillis,
-      shouldReconnect: this.shouldReconnectValue,
-      maxQueued: this.maxQueuedValue,
-      onQueueOverflow: this.onQueueOverflowValue,
-      random: this.randomValue,
+      minDelayMillis: this.#minDelay,
+      maxDelayMillis: this.#maxDelay,
+      factor: this.#factor,
+      maxAttempts: this.#maxAttempts,
+      connectTimeoutMillis: this.#connectTimeout,
+      minUptimeMillis: this.#minUptime,
+      maxRetryAfterMillis: this.#maxRetryAfter,
+      shouldReconnect: this.#shouldReconnect,
+      maxQueued: this.#maxQueued,
+      onQueueOverflow: this.#onQueueOverflow,
+      random: this.#random,
     });
   }
 }

@@ -1,30 +1,57 @@
 import type { HttpClient } from "../../client/http-client.js";
+import { extendHttpClient } from "../../client/extend-client.js";
 import { resolveTarget, type WebSocketTarget } from "../../client/target.js";
 import { WebSockets } from "./websockets.js";
+import { runSessionBlock } from "./session-block.js";
 import { WebSocketSession, type SessionInit } from "../../session/websocket-session.js";
 import { DefaultWebSocketSession } from "../../session/default-session.js";
-import { CloseReason } from "../../protocol/close-reason.js";
-import { EngineCapabilityError, WebSocketError } from "../../errors.js";
-import { connectWebSocket } from "../logging/connect.js";
+import { capabilityError } from "../../engine/engine.js";
 import { callerHeaderFields } from "../../engine/handshake-request.js";
+import { typeError } from "../../util/describe-value.js";
+
+// The WebSockets plugin's builders, as Ktor's `builders.kt`: declared on `HttpClient` here and added
+// to its prototype below, so the client itself knows no plugin.
+declare module "../../client/http-client.js" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging with the class takes its own type parameter
+  interface HttpClient<EngineConfig> {
+    /**
+     * Opens a session, runs `block` with it, then closes it (1000) and resolves with the block's value
+     * once the close handshake is done. If the block throws, the session closes with 1011 and this
+     * rejects with the block's error. Needs the WebSockets plugin (else `PluginNotInstalledError`).
+     */
+    webSocket<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R>;
+    /** Same as `webSocket`. */
+    ws<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R>;
+    /** `webSocket` over TLS, whatever the target's scheme says. */
+    wss<R>(target: WebSocketTarget, block: (session: DefaultWebSocketSession) => R | Promise<R>): Promise<R>;
+    /** `webSocket` with a raw session: every frame reaches `incoming`, nothing is automatic. */
+    webSocketRaw<R>(target: WebSocketTarget, block: (session: WebSocketSession) => R | Promise<R>): Promise<R>;
+    /** Opens a session for use outside a block; close it with `session.close()` (or `await using`). */
+    webSocketSession(target: WebSocketTarget): Promise<DefaultWebSocketSession>;
+    /** Opens a raw session for use outside a block. */
+    webSocketRawSession(target: WebSocketTarget): Promise<WebSocketSession>;
+  }
+}
 
 interface BuilderOptions {
   readonly raw: boolean;
   readonly secure?: boolean;
 }
 
-/** Connects and returns a session (default or raw) configured by the client's WebSockets plugin. */
+type Block<S, R> = (session: S) => R | Promise<R>;
+
+/**
+ * @internal Connects and returns a session (default or raw) configured by the client's WebSockets
+ * plugin, through the client's connect hooks (the Logging plugin's among them).
+ */
 export async function openWebSocketSession(client: HttpClient, target: WebSocketTarget, options: BuilderOptions): Promise<WebSocketSession> {
   const settings = client.plugin(WebSockets);
-  if (client.isClosed) throw new WebSocketError("The HttpClient is closed", { code: "KITE_ERR_CLIENT_CLOSED" });
+  client.checkOpen();
   const request = resolveTarget(target, { secure: options.secure, maxFrameSize: settings.maxFrameSize, extensions: settings.extensions });
   const engine = client.engine;
-  if (options.raw && !engine.capabilities.has("rawFrames")) throw new EngineCapabilityError(engine.name, "rawFrames", engine.limitations?.rawFrames);
-  if (callerHeaderFields(request) !== null && !engine.capabilities.has("customHeaders")) {
-    throw new EngineCapabilityError(engine.name, "customHeaders", engine.limitations?.customHeaders);
-  }
-  // The engine's connect, through the Logging plugin's transport when it is installed and on.
-  const connection = await connectWebSocket(client, request);
+  if (options.raw && !engine.capabilities.has("rawFrames")) throw capabilityError(engine, "rawFrames");
+  if (callerHeaderFields(request) !== null && !engine.capabilities.has("customHeaders")) throw capabilityError(engine, "customHeaders");
+  const connection = await client.connect(request);
   const init: SessionInit = {
     transport: connection.transport,
     protocol: connection.protocol,
@@ -47,22 +74,23 @@ export async function openWebSocketSession(client: HttpClient, target: WebSocket
   return session;
 }
 
-/** Runs `block` with a fresh session, closes it, and settles with the block's value or error. */
-export async function runWebSocket<S extends WebSocketSession, R>(
-  client: HttpClient,
-  target: WebSocketTarget,
-  block: (session: S) => R | Promise<R>,
-  options: BuilderOptions,
-): Promise<R> {
-  const session = (await openWebSocketSession(client, target, options)) as S;
-  let result: R;
-  try {
-    result = await block(session);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await session.close(new CloseReason(CloseReason.Codes.INTERNAL_ERROR, message));
-    throw error;
-  }
-  await session.close(new CloseReason(CloseReason.Codes.NORMAL, ""));
-  return result;
+/** A builder that runs a block: the block is checked before anything connects. */
+function blockBuilder<S extends WebSocketSession>(name: string, options: BuilderOptions) {
+  return async function <R>(this: HttpClient, target: WebSocketTarget, block: Block<S, R>): Promise<R> {
+    if (typeof block !== "function") throw typeError(`${name}(target, block): block`, "a function (session) => { ... }", block);
+    return runSessionBlock((await openWebSocketSession(this, target, options)) as S, block);
+  };
 }
+
+extendHttpClient({
+  webSocket: blockBuilder<DefaultWebSocketSession>("webSocket", { raw: false }),
+  ws: blockBuilder<DefaultWebSocketSession>("ws", { raw: false }),
+  wss: blockBuilder<DefaultWebSocketSession>("wss", { raw: false, secure: true }),
+  webSocketRaw: blockBuilder<WebSocketSession>("webSocketRaw", { raw: true }),
+  webSocketSession(this: HttpClient, target: WebSocketTarget): Promise<DefaultWebSocketSession> {
+    return openWebSocketSession(this, target, { raw: false }) as Promise<DefaultWebSocketSession>;
+  },
+  webSocketRawSession(this: HttpClient, target: WebSocketTarget): Promise<WebSocketSession> {
+    return openWebSocketSession(this, target, { raw: true });
+  },
+});

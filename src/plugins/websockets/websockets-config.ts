@@ -1,14 +1,17 @@
-import type { ChannelConfig, OverflowPolicy } from "../../session/channel.js";
+import type { ChannelConfig } from "../../session/channel.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
-import { DEFAULT_MAX_FRAME_SIZE } from "../../session/websocket-session.js";
-import { toMillis, type Duration } from "../../util/duration.js";
-import { rangeError, typeError } from "../../util/describe-value.js";
+import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE } from "../../session/websocket-session.js";
+import { checkChannel, defaultTimeoutMillis } from "../../session/session-settings.js";
+import type { Duration } from "../../util/duration.js";
+import { typeError } from "../../util/describe-value.js";
+import { checkDuration, checkMillis, checkWhole } from "../../engine/config-checks.js";
 import { WebSocketExtensionsConfig } from "../../extensions/extensions-config.js";
 
 /** Bounds of the session's channels, as Ktor 3's `WebSocketChannelsConfig`; bounded and "suspend" by default. */
 export class WebSocketChannelsConfig {
-  private incomingConfig: ChannelConfig = { capacity: 64, onOverflow: "suspend" };
-  private outgoingConfig: ChannelConfig = { capacity: 64, onOverflow: "suspend" };
+  // Copies: a bound may be changed in place (`ws.channels.incoming.capacity = 8`).
+  private incomingConfig: ChannelConfig = { ...DEFAULT_CHANNEL };
+  private outgoingConfig: ChannelConfig = { ...DEFAULT_CHANNEL };
 
   /** Frames received but not yet taken; a full channel stops reading from the socket ("suspend"). */
   get incoming(): ChannelConfig {
@@ -37,12 +40,11 @@ export class WebSocketChannelsConfig {
  */
 export class WebSocketsConfig {
   private pingMillis: number | null = null;
-  private timeout: number | null = null;
+  private timeoutValue: number | null = null;
   private frameSize = DEFAULT_MAX_FRAME_SIZE;
   private messageSize: number | null = null;
   private converter: WebSocketContentConverter | null = null;
-  /** @internal Which settings the user touched, for engine capability checks. */
-  readonly touched = new Set<"pingInterval" | "maxFrameSize">();
+  #frameSizeSet = false;
   /** Channel bounds. */
   readonly channels = new WebSocketChannelsConfig();
   /** @internal The extensions installed through `extensions(...)`. */
@@ -58,43 +60,52 @@ export class WebSocketsConfig {
     configure(this.extensionsConfig);
   }
 
-  /** Milliseconds between pings the client sends; null or 0 for none (the default). */
+  /** The interval between the pings the client sends, in milliseconds; null for none (the default). */
+  get pingInterval(): number | null {
+    return this.pingMillis;
+  }
+
+  /** Takes a duration ("20s", "500ms" or a number of milliseconds; 0 means none) or null. */
+  set pingInterval(interval: Duration | null) {
+    this.pingMillis = interval === null ? null : checkDuration(interval, "pingInterval", { zero: true }) || null;
+  }
+
+  /** `pingInterval` in milliseconds; null for none. */
   get pingIntervalMillis(): number | null {
     return this.pingMillis;
   }
 
-  /** Takes a finite number >= 0 (0 means none) or null; a `TypeError` / `RangeError` otherwise. */
+  /** Takes a number of milliseconds (0 means none) or null; for a duration such as "20s", set `pingInterval`. */
   set pingIntervalMillis(millis: number | null) {
-    if (millis === null) {
-      this.pingMillis = null;
-      return;
-    }
-    if (typeof millis !== "number") throw typeError("pingIntervalMillis", "a number of milliseconds or null (for a duration: pingInterval = \"20s\")", millis);
-    this.pingMillis = toMillis(millis, "pingIntervalMillis") || null;
-    this.touched.add("pingInterval");
+    this.pingMillis = millis === null ? null : checkMillis(millis, "pingIntervalMillis", "pingInterval", { zero: true }) || null;
   }
 
-  /** The ping interval as a duration: milliseconds or "500ms", "20s", "1m", "1h"; null for none. */
-  get pingInterval(): Duration | null {
-    return this.pingMillis;
+  /**
+   * The pong and close handshake deadline, in milliseconds: by default twice the ping interval, or
+   * 15 s without pings.
+   */
+  get timeout(): number {
+    return this.timeoutValue ?? defaultTimeoutMillis(this.pingMillis);
   }
 
-  /** Takes a duration (0 means none) or null; a `RangeError` for anything else. */
-  set pingInterval(interval: Duration | null) {
-    this.pingMillis = interval === null ? null : toMillis(interval, "pingInterval") || null;
-    if (interval !== null) this.touched.add("pingInterval");
+  /** Takes a duration of more than 0: "30s", "500ms" or a number of milliseconds. */
+  set timeout(timeout: Duration) {
+    this.timeoutValue = checkDuration(timeout, "timeout");
   }
 
-  /** Pong and close handshake deadline in ms; by default twice the ping interval, or 15 s without pings. */
+  /** `timeout` in milliseconds. */
   get timeoutMillis(): number {
-    return this.timeout ?? (this.pingMillis !== null ? this.pingMillis * 2 : 15_000);
+    return this.timeout;
   }
 
-  /** Throws a `RangeError` unless a positive, finite number. */
+  /** Takes a number of milliseconds > 0; for a duration such as "30s", set `timeout`. */
   set timeoutMillis(millis: number) {
-    if (typeof millis !== "number") throw typeError("timeoutMillis", "a positive number of milliseconds", millis);
-    if (!Number.isFinite(millis) || millis <= 0) throw rangeError("timeoutMillis", "a positive, finite number of milliseconds", millis);
-    this.timeout = millis;
+    this.timeoutValue = checkMillis(millis, "timeoutMillis", "timeout");
+  }
+
+  /** @internal Whether `maxFrameSize` was set: an engine that cannot limit frames refuses any value, not only a changed one. */
+  get frameSizeSet(): boolean {
+    return this.#frameSizeSet;
   }
 
   /** Largest frame received or sent, in bytes (default 100 MiB). */
@@ -104,8 +115,8 @@ export class WebSocketsConfig {
 
   /** Throws a `RangeError` unless a whole number >= 1. An engine without `frameSizeLimit` refuses any value. */
   set maxFrameSize(bytes: number) {
-    this.frameSize = checkSize(bytes, "maxFrameSize");
-    this.touched.add("maxFrameSize");
+    this.frameSize = checkWhole(bytes, "maxFrameSize", 1, "bytes");
+    this.#frameSizeSet = true;
   }
 
   /** Largest reassembled message, in bytes (default: `maxFrameSize`). */
@@ -115,7 +126,7 @@ export class WebSocketsConfig {
 
   /** Throws a `RangeError` unless a whole number >= 1. */
   set maxMessageSize(bytes: number) {
-    this.messageSize = checkSize(bytes, "maxMessageSize");
+    this.messageSize = checkWhole(bytes, "maxMessageSize", 1, "bytes");
   }
 
   /** Serialization for `sendSerialized` / `receiveDeserialized`, e.g. `new JsonConverter()`. */
@@ -133,24 +144,4 @@ export class WebSocketsConfig {
     }
     this.converter = converter;
   }
-}
-
-function checkSize(bytes: number, what: string): number {
-  if (typeof bytes !== "number") throw typeError(what, "a whole number of bytes >= 1", bytes);
-  if (!Number.isSafeInteger(bytes) || bytes < 1) throw rangeError(what, "a whole number of bytes >= 1", bytes);
-  return bytes;
-}
-
-/** @internal Validates a channel bound (also used when the client is built, for in-place edits). */
-export function checkChannel(config: ChannelConfig, what: string): ChannelConfig {
-  if (config === null || typeof config !== "object") throw typeError(what, "an object { capacity, onOverflow }", config);
-  const { capacity, onOverflow } = config;
-  if (typeof capacity !== "number") throw typeError(`${what}.capacity`, "a whole number >= 1 or Infinity", capacity);
-  if (!(capacity === Infinity || (Number.isSafeInteger(capacity) && capacity >= 1))) {
-    throw rangeError(`${what}.capacity`, "a whole number >= 1 or Infinity", capacity);
-  }
-  if (onOverflow !== "suspend" && onOverflow !== "close") {
-    throw (typeof onOverflow === "string" ? rangeError : typeError)(`${what}.onOverflow`, '"suspend" or "close"', onOverflow as OverflowPolicy);
-  }
-  return { capacity, onOverflow };
 }

@@ -1,10 +1,10 @@
-import type { HttpClientPlugin } from "../../client/plugin.js";
-import type { HttpClient } from "../../client/http-client.js";
+import type { HttpClientPlugin, PluginInstallScope } from "../../client/plugin.js";
 import type { ChannelConfig } from "../../session/channel.js";
+import { checkChannel } from "../../session/session-settings.js";
 import type { WebSocketContentConverter } from "../../serialization/converter.js";
 import type { ClientExtension } from "../../extensions/extension.js";
-import { EngineCapabilityError } from "../../errors.js";
-import { WebSocketsConfig, checkChannel } from "./websockets-config.js";
+import { capabilityError, type EngineCapability } from "../../engine/engine.js";
+import { WebSocketsConfig } from "./websockets-config.js";
 
 /** The WebSockets plugin as installed in a client: its settled configuration. */
 export interface WebSocketsPlugin {
@@ -31,23 +31,22 @@ export interface WebSocketsPlugin {
 
 /**
  * The WebSockets plugin: `config.install(WebSockets, (ws) => { ws.pingInterval = "20s" })`.
- * Checks the engine's capabilities when the client is built.
+ * Checks the engine's capabilities when the client is built; its builders (`client.webSocket(...)`,
+ * `client.webSocketSession(...)`, ...) come with `kite-ws`.
  */
 export const WebSockets: HttpClientPlugin<WebSocketsConfig, WebSocketsPlugin> = {
   key: "WebSockets",
   createConfig: () => new WebSocketsConfig(),
-  prepare(config: WebSocketsConfig, client: HttpClient): WebSocketsPlugin {
-    const engine = client.engine;
-    if (!engine.capabilities.has("websockets")) throw new EngineCapabilityError(engine.name, "websockets", engine.limitations?.websockets);
-    if (config.pingIntervalMillis !== null && !engine.capabilities.has("pingFrames")) {
-      throw new EngineCapabilityError(engine.name, "pingFrames", engine.limitations?.pingFrames ?? "the engine cannot send pings, so pingInterval cannot be honoured");
+  install(config: WebSocketsConfig, { engine }: PluginInstallScope): WebSocketsPlugin {
+    const missing = (capability: EngineCapability): boolean => !engine.capabilities.has(capability);
+    if (missing("websockets")) throw capabilityError(engine, "websockets");
+    if (config.pingIntervalMillis !== null && missing("pingFrames")) {
+      throw capabilityError(engine, "pingFrames", engine.limitations?.pingFrames ?? "the engine cannot send pings, so pingInterval cannot be honoured");
     }
-    if (config.touched.has("maxFrameSize") && !engine.capabilities.has("frameSizeLimit")) {
-      throw new EngineCapabilityError(engine.name, "frameSizeLimit", engine.limitations?.frameSizeLimit ?? "the engine cannot limit the size of each frame");
+    if (config.frameSizeSet && missing("frameSizeLimit")) {
+      throw capabilityError(engine, "frameSizeLimit", engine.limitations?.frameSizeLimit ?? "the engine cannot limit the size of each frame");
     }
-    if (!config.extensionsConfig.isEmpty && !engine.capabilities.has("extensions")) {
-      throw new EngineCapabilityError(engine.name, "extensions", engine.limitations?.extensions);
-    }
+    if (!config.extensionsConfig.isEmpty && missing("extensions")) throw capabilityError(engine, "extensions");
     return Object.freeze({
       pingIntervalMillis: config.pingIntervalMillis,
       timeoutMillis: config.timeoutMillis,

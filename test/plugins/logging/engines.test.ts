@@ -3,7 +3,8 @@
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { WebSocket as UndiciWebSocket } from "undici";
-import { HttpClient, Platform, WebSockets, Logging, type HttpClientEngineFactory } from "../../../src/index.js";
+import { HttpClient, Platform, WebSockets, type HttpClientEngineFactory } from "../../../src/index.js";
+import { Logging } from "../../../src/plugins/logging/index.js";
 import { WsEngine } from "../../../src/engine/ws/index.js";
 import { LoggingTransport } from "../../../src/plugins/logging/logging-transport.js";
 import { startWsPeer, type WsPeer } from "../../helpers/ws-peer.js";

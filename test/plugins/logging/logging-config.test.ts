@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { HttpClient, Logging, LoggingConfig, WebSockets, type LogLevel } from "../../../src/index.js";
+import { HttpClient, WebSockets } from "../../../src/index.js";
+import { Logging, LoggingConfig, type LogLevel } from "../../../src/plugins/logging/index.js";
 import { MockEngine } from "../../../src/testing/index.js";
 import { LineRecorder } from "./helpers.js";
 
@@ -12,7 +13,7 @@ describe("LoggingConfig", () => {
     assert.equal(config.level, "headers");
     const logged: unknown[] = [];
     t.mock.method(console, "log", (...args: unknown[]) => logged.push(args));
-    const plugin = Logging.prepare(config, new HttpClient(engine()));
+    const plugin = new HttpClient(engine(), (c) => c.install(Logging)).plugin(Logging);
     plugin.log("hello");
     assert.deepEqual(logged, [["hello"]]);
   });

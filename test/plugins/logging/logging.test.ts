@@ -6,15 +6,14 @@ import {
   HttpClient,
   CIO,
   WebSockets,
-  Reconnect,
-  Logging,
   Frame,
   CloseReason,
   WebSocketHandshakeError,
   type HttpClientConfig,
-  type LoggingConfig,
   type WebSocketsConfig,
 } from "../../../src/index.js";
+import { Reconnect } from "../../../src/plugins/reconnect/index.js";
+import { Logging, type LoggingConfig } from "../../../src/plugins/logging/index.js";
 import { serve, type WebSocketServer } from "../../../src/server/index.js";
 import { LoggingTransport } from "../../../src/plugins/logging/logging-transport.js";
 import { startWsPeer, within } from "../../helpers/ws-peer.js";

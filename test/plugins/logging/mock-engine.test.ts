@@ -2,7 +2,8 @@
 // session and whatever transport the engine hands out.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { HttpClient, WebSockets, Logging, Frame, CloseReason, WebSocketHandshakeError, type LoggingConfig } from "../../../src/index.js";
+import { HttpClient, WebSockets, Frame, CloseReason, WebSocketHandshakeError } from "../../../src/index.js";
+import { Logging, type LoggingConfig } from "../../../src/plugins/logging/index.js";
 import { MockEngine, type MockEngineOptions, type MockServerHandler } from "../../../src/testing/index.js";
 import { LoggingTransport } from "../../../src/plugins/logging/logging-transport.js";
 import { LineRecorder, transportOf } from "./helpers.js";

@@ -6,8 +6,6 @@ import {
   HttpClient,
   CIO,
   WebSockets,
-  Reconnect,
-  ReconnectConfig,
   CloseReason,
   WebSocketHandshakeError,
   ConnectionClosedError,
@@ -18,9 +16,8 @@ import {
   ProtocolViolationError,
   FrameTooBigError,
   ClosedReceiveChannelError,
-  defaultShouldReconnect,
-  retryAfterMillis,
 } from "../../../src/index.js";
+import { Reconnect, ReconnectConfig, defaultShouldReconnect, retryAfterMillis } from "../../../src/plugins/reconnect/index.js";
 import { backoffDelay } from "../../../src/plugins/reconnect/policy.js";
 import { seeded } from "./helpers.js";
 
@@ -96,6 +93,43 @@ describe("Reconnect configuration", () => {
     assert.equal(config.minDelay, 500);
     config.connectTimeout = null;
     assert.equal(config.connectTimeout, null);
+  });
+
+  test("each duration has a ...Millis twin taking a number only; both read as milliseconds", () => {
+    const config = new ReconnectConfig();
+    const twins: [string, number][] = [
+      ["minDelay", 250],
+      ["maxDelay", 60_000],
+      ["connectTimeout", 2_000],
+      ["minUptime", 0],
+      ["maxRetryAfter", 0],
+    ];
+    const fields = config as unknown as Record<string, unknown>;
+    for (const [name, millis] of twins) {
+      fields[`${name}Millis`] = millis;
+      assert.equal(fields[name], millis, `${name} reads what ${name}Millis set`);
+      assert.equal(fields[`${name}Millis`], millis);
+      assert.throws(
+        () => (fields[`${name}Millis`] = "3s"),
+        new RegExp(`^TypeError: ${name}Millis must be a number of milliseconds \\(for a duration, set ${name} = "3s"\\); got "3s" \\(a string\\)$`),
+      );
+    }
+    config.connectTimeoutMillis = null;
+    assert.equal(config.connectTimeout, null);
+    assert.throws(() => (config.minDelayMillis = 0), /^RangeError: minDelayMillis must be a finite number of milliseconds > 0/);
+    assert.throws(() => (config.minUptimeMillis = -1), /^RangeError: minUptimeMillis must be a finite number of milliseconds >= 0/);
+    assert.throws(() => (config.maxDelay = "600h"), /^RangeError: maxDelay must be a duration > 0 and at most 2147483647 ms/);
+    const client = new HttpClient(CIO, (c) => {
+      c.install(WebSockets);
+      c.install(Reconnect, (r) => {
+        r.minDelayMillis = 100;
+        r.maxRetryAfterMillis = 1_000;
+      });
+    });
+    client.close();
+    const settings = client.plugin(Reconnect);
+    assert.equal(settings.minDelayMillis, 100);
+    assert.equal(settings.maxRetryAfterMillis, 1_000);
   });
 
   test("minDelay above maxDelay is refused when the client is built", () => {

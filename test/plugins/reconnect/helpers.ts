@@ -1,16 +1,8 @@
 // Helpers for the Reconnect tests: clients with fast settings, a raw TCP server that can be scripted
 // per connection and restarted on the same port, and event recorders.
 import { createServer, type Server, type AddressInfo } from "node:net";
-import {
-  HttpClient,
-  CIO,
-  WebSockets,
-  Reconnect,
-  type ReconnectConfig,
-  type WebSocketsConfig,
-  type ReconnectEvent,
-  type ReconnectingWebSocketSession,
-} from "../../../src/index.js";
+import { HttpClient, CIO, WebSockets, type WebSocketsConfig } from "../../../src/index.js";
+import { Reconnect, type ReconnectConfig, type ReconnectEvent, type ReconnectingWebSocketSession } from "../../../src/plugins/reconnect/index.js";
 import { RawConnection, Op } from "../../helpers/raw-server.js";
 import { within } from "../../helpers/ws-peer.js";
 

@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
-import type { ReconnectingWebSocketSession } from "../../../src/index.js";
+import type { ReconnectingWebSocketSession } from "../../../src/plugins/reconnect/index.js";
 import { delay, within } from "../../helpers/ws-peer.js";
 import { EventLog, ScriptedServer, echoFrames, reconnectClient } from "./helpers.js";
 

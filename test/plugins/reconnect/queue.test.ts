@@ -2,7 +2,8 @@
 // connection dies (reported, never resent), against real sockets.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Frame, QueueOverflowError, ClosedSendChannelError, FrameTooBigError } from "../../../src/index.js";
+import { Frame, ClosedSendChannelError, FrameTooBigError } from "../../../src/index.js";
+import { QueueOverflowError } from "../../../src/plugins/reconnect/index.js";
 import { Op } from "../../helpers/raw-server.js";
 import { delay, settlesWithin, within } from "../../helpers/ws-peer.js";
 import { EventLog, ScriptedServer, echoFrames, reconnectClient } from "./helpers.js";

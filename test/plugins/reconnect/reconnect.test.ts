@@ -10,16 +10,15 @@ import {
   ConnectTimeoutError,
   ConnectionClosedError,
   PingTimeoutError,
-  ReconnectGaveUpError,
   WebSocketHandshakeError,
   ClosedReceiveChannelError,
   PluginNotInstalledError,
   HttpClient,
   CIO,
   WebSockets,
-  type ReconnectEvent,
   type DefaultWebSocketSession,
 } from "../../../src/index.js";
+import { ReconnectGaveUpError, type ReconnectEvent } from "../../../src/plugins/reconnect/index.js";
 import { Op, encodeFrame, readClose } from "../../helpers/raw-server.js";
 import { startWsPeer, within, delay } from "../../helpers/ws-peer.js";
 import { EventLog, ScriptedServer, echoFrames, reconnectClient } from "./helpers.js";

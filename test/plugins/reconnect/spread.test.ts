@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { serve, type WebSocketServer } from "../../../src/server/index.js";
-import type { ReconnectingWebSocketSession } from "../../../src/index.js";
+import type { ReconnectingWebSocketSession } from "../../../src/plugins/reconnect/index.js";
 import { within } from "../../helpers/ws-peer.js";
 import { EventLog, reconnectClient, stdev, mean } from "./helpers.js";
 

@@ -36,6 +36,20 @@ function refused(configure: (ws: WebSocketsConfig) => void, type: typeof RangeEr
 }
 
 describe("WebSockets configuration", () => {
+  test("timeout takes a duration, timeoutMillis a number; both read back as ms", T, () => {
+    const ws = new WebSocketsConfig();
+    assert.equal(ws.timeout, 15_000, "15 s without pings");
+    ws.pingInterval = "10s";
+    assert.equal(ws.timeoutMillis, 20_000, "twice the ping interval");
+    ws.timeout = "30s";
+    assert.equal(ws.timeout, 30_000);
+    assert.equal(ws.timeoutMillis, 30_000);
+    ws.timeoutMillis = 1_500;
+    assert.equal(ws.timeout, 1_500);
+    assert.equal(settle((w) => (w.timeout = "2.5s")).timeoutMillis, 2_500);
+  });
+
+
   test("pingIntervalMillis is read back as given", T, () => {
     const ws = new WebSocketsConfig();
     assert.equal(ws.pingIntervalMillis, null);
@@ -143,7 +157,20 @@ describe("WebSockets configuration", () => {
       refused((ws) => (ws.timeoutMillis = -100), RangeError, /timeoutMillis/);
       refused((ws) => (ws.timeoutMillis = NaN), RangeError, /timeoutMillis/);
       refused((ws) => (ws.timeoutMillis = Infinity), RangeError, /timeoutMillis/);
-      refused((ws) => (ws.timeoutMillis = "5s" as unknown as number), TypeError, /^timeoutMillis must be a positive number of milliseconds; got "5s" \(a string\)$/);
+      refused(
+        (ws) => (ws.timeoutMillis = "5s" as unknown as number),
+        TypeError,
+        /^timeoutMillis must be a number of milliseconds \(for a duration, set timeout = "5s"\); got "5s" \(a string\)$/,
+      );
+      refused((ws) => (ws.pingIntervalMillis = "20s" as unknown as number), TypeError, /set pingInterval = "20s"/);
+    });
+
+    test("timeout: zero, negative, not a duration, past the longest timer", T, () => {
+      refused((ws) => (ws.timeout = 0), RangeError, /^timeout must be a finite number of milliseconds > 0/);
+      refused((ws) => (ws.timeout = "0s" as Duration), RangeError, /^timeout must be a duration > 0/);
+      refused((ws) => (ws.timeout = "soon" as Duration), RangeError, /^timeout must be a duration such as "5s"/);
+      refused((ws) => (ws.timeout = 2 ** 31), RangeError, /at most 2147483647/);
+      refused((ws) => (ws.pingInterval = "600h" as Duration), RangeError, /^pingInterval must be a duration >= 0 and at most 2147483647 ms/);
     });
 
     test("sizes: zero, negative, NaN, non-integer, unsafe, wrong type", T, () => {

@@ -1,29 +1,29 @@
-import type { HttpClient } from "../../client/http-client.js";
+import type { ConnectHook, ConnectProceed } from "../../client/plugin.js";
 import type { EngineConnection, WebSocketRequest } from "../../engine/engine.js";
 import type { ExtensionOffering } from "../../extensions/extension.js";
 import { WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
-import { Logging } from "./logging.js";
+import type { LoggingPlugin } from "./logging-plugin.js";
 import { ConnectionLog } from "./connection-log.js";
 import { LoggingTransport } from "./logging-transport.js";
 import { printable } from "./line-format.js";
 
 /**
- * @internal Opens a connection through the client's engine, as `engine.connectWebSocket(request)`
- * does. When the Logging plugin is installed, on, and its filters accept the request, it logs the
- * handshake and hands back the connection with a `LoggingTransport` around its transport; otherwise
- * it is the engine's call and nothing else.
+ * @internal The Logging plugin's connect hook: when its filters accept the request, it logs the
+ * handshake and its outcome, and hands back the connection with a `LoggingTransport` around its
+ * transport; otherwise it only proceeds.
  */
-export function connectWebSocket(client: HttpClient, request: WebSocketRequest & ExtensionOffering): Promise<EngineConnection> {
-  const logging = client.pluginOrNull(Logging);
-  if (logging === null || !logging.accepts(request)) return client.engine.connectWebSocket(request);
-  return connectLogged(client, request, new ConnectionLog(logging));
+export function loggingConnectHook(logging: LoggingPlugin, engineName: string): ConnectHook {
+  return (request, proceed) => {
+    if (!logging.accepts(request)) return proceed(request);
+    return connectLogged(request, proceed, new ConnectionLog(logging), engineName);
+  };
 }
 
-async function connectLogged(client: HttpClient, request: WebSocketRequest & ExtensionOffering, log: ConnectionLog): Promise<EngineConnection> {
-  logRequest(request, log, client.engine.name);
+async function connectLogged(request: WebSocketRequest, proceed: ConnectProceed, log: ConnectionLog, engineName: string): Promise<EngineConnection> {
+  logRequest(request, log, engineName);
   let connection: EngineConnection;
   try {
-    connection = await client.engine.connectWebSocket(request);
+    connection = await proceed(request);
   } catch (error) {
     logFailure(error, log);
     throw error;
@@ -36,10 +36,10 @@ async function connectLogged(client: HttpClient, request: WebSocketRequest & Ext
 }
 
 /** "GET ws://host/path?token=*** via CIO, offering subprotocols a, b", then the request headers. */
-function logRequest(request: WebSocketRequest & ExtensionOffering, log: ConnectionLog, engine: string): void {
+function logRequest(request: WebSocketRequest, log: ConnectionLog, engine: string): void {
   const offers: string[] = [];
   if (request.protocols.length > 0) offers.push(`subprotocols ${request.protocols.join(", ")}`);
-  const extensions = request.extensions ?? [];
+  const extensions = (request as WebSocketRequest & ExtensionOffering).extensions ?? [];
   if (extensions.length > 0) offers.push(`extensions ${extensions.map((e) => e.name).join(", ")}`);
   log.line(`${request.method} ${log.redactor.url(request.url)} via ${engine}${offers.length === 0 ? "" : `, offering ${offers.join("; ")}`}`);
   if (!log.headers) return;
