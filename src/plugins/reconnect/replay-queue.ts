@@ -1,4 +1,6 @@
-import type { Frame } from "../../protocol/frame.js";
+import { Frame } from "../../protocol/frame.js";
+import { checkOutgoingSize } from "../../protocol/outgoing-frame-check.js";
+import { checkFrame } from "../../serialization/frame-conversion.js";
 import type { SendChannel } from "../../session/channel.js";
 import { ClosedSendChannelError } from "../../errors.js";
 import { ArrayQueue } from "../../util/array-queue.js";
@@ -195,4 +197,19 @@ export class ReplayQueue implements SendChannel<Frame> {
     const cause = this.closeCause;
     return new ClosedSendChannelError(cause ? `Channel closed: ${cause.message}` : "Channel closed", cause ? { cause } : undefined);
   }
+}
+
+/**
+ * @internal What a reconnecting session accepts at `send`: a frame its next connection can carry whole. A
+ * Close would end one connection only, and a fragment cannot be continued on another.
+ */
+export function checkReplayable(frame: unknown, maxFrameSize: number): asserts frame is Frame {
+  checkFrame(frame);
+  if (frame instanceof Frame.Close) {
+    throw new TypeError("A reconnecting session is closed with close(); a Close frame would end only the current connection");
+  }
+  if (!frame.fin) {
+    throw new TypeError("A reconnecting session sends whole messages only: a fragment cannot be continued on another connection");
+  }
+  checkOutgoingSize(frame, maxFrameSize);
 }
