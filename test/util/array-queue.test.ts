@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ArrayQueue } from "../../src/util/array-queue.js";
 
-/** The array a queue keeps its elements in (white-box: what stays reachable from it). */
-function backing<T>(queue: ArrayQueue<T>): T[] {
-  return (queue as unknown as { items: T[] }).items;
+/** The ring buffer a queue keeps its elements in (white-box: what stays reachable, what is allocated). */
+function backing<T>(queue: ArrayQueue<T>): (T | undefined)[] {
+  return (queue as unknown as { buffer: (T | undefined)[] }).buffer;
 }
 
 test("first in, first out, with size, isEmpty and peek", () => {
@@ -62,30 +62,60 @@ test("an element that may be undefined is told apart from an empty queue by isEm
   assert.equal(queue.isEmpty, true);
 });
 
-test("an idle queue allocates no array; a drained one keeps none of what it held", () => {
+test("an idle queue allocates no buffer; nothing taken stays reachable from it", () => {
   const a = new ArrayQueue<object>();
   const b = new ArrayQueue<object>();
-  assert.equal(backing(a), backing(b), "both share the one empty array until their first push");
-  assert.throws(() => backing(a).push({}), TypeError, "the shared empty array is never written to");
+  assert.equal(backing(a), backing(b), "both share the one empty buffer until their first push");
+  assert.throws(() => backing(a).push({}), TypeError, "the shared empty buffer is never written to");
   const taken = { taken: true };
   a.push(taken);
   a.push({ kept: true });
   assert.equal(a.shift(), taken);
   assert.ok(!backing(a).includes(taken), "a taken element is not reachable from the queue");
   a.shift();
-  assert.equal(backing(a).length, 0, "a drained queue holds nothing");
+  assert.ok(backing(a).every((slot) => slot === undefined), "a drained queue holds nothing");
 });
 
-test("a queue that never drains is compacted: its array follows what is queued, not what went through", () => {
+test("a queue that stays short reuses its buffer: no allocation per element", () => {
+  const queue = new ArrayQueue<number>();
+  queue.push(0);
+  const buffer = backing(queue);
+  for (let i = 1; i < 10_000; i++) {
+    queue.push(i);
+    assert.equal(queue.shift(), i - 1);
+    if (i % 7 === 0) {
+      queue.unshift(-i);
+      assert.equal(queue.shift(), -i);
+    }
+  }
+  assert.equal(backing(queue), buffer, "the same buffer all along");
+});
+
+test("bursts of up to 1024 elements reuse the buffer the first one grew", () => {
+  const queue = new ArrayQueue<number>();
+  let buffer: unknown = null;
+  for (let round = 0; round < 50; round++) {
+    for (let i = 0; i < 1000; i++) queue.push(i);
+    if (round === 0) buffer = backing(queue);
+    for (let i = 0; i < 1000; i++) assert.equal(queue.shift(), i);
+    assert.equal(backing(queue), buffer, `round ${round}: no shrinking and growing again`);
+  }
+});
+
+test("after a burst the buffer shrinks with what is queued; order holds across growth, wrap-around and shrinking", () => {
   const queue = new ArrayQueue<number>();
   let next = 0;
   let expected = 0;
-  for (let round = 0; round < 100; round++) {
-    for (let i = 0; i < 1000; i++) queue.push(next++);
-    for (let i = 0; i < 990; i++) assert.equal(queue.shift(), expected++);
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < 5000; i++) queue.push(next++);
+    while (queue.size > 10) assert.equal(queue.shift(), expected++);
+    assert.ok(backing(queue).length <= 1024, `${backing(queue).length} slots kept for ${queue.size} elements`);
   }
-  assert.equal(queue.size, 1000);
-  assert.ok(backing(queue).length <= 3 * 1024, `the array holds ${backing(queue).length} slots for ${queue.size} elements`);
+  for (let i = 0; i < 3000; i++) {
+    queue.push(next++);
+    if (i % 3 === 0) assert.equal(queue.shift(), expected++);
+    assert.ok(backing(queue).length <= Math.max(1024, 4 * (queue.size + 1)), `${backing(queue).length} slots for ${queue.size} elements`);
+  }
   while (!queue.isEmpty) assert.equal(queue.shift(), expected++);
   assert.equal(expected, next);
 });
