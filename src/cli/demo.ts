@@ -12,7 +12,7 @@ import { echoHandler, listenFailure, serverUrl } from "./echo.js";
 import { ExitCode, sessionExitCode } from "./exit-codes.js";
 import { Interrupts, type CliIo } from "./io.js";
 import { describeError, escapeControls, toHex } from "./output.js";
-import { reportClose } from "./connect.js";
+import { reportClose } from "./connect-report.js";
 import { LineConsole } from "./terminal.js";
 
 /** What the embedded server says first: the seed's client receives before it reads a line. */

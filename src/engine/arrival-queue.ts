@@ -1,5 +1,6 @@
 import type { Frame } from "../protocol/frame.js";
 import type { FrameSink } from "../session/transport.js";
+import { ArrayQueue } from "../util/array-queue.js";
 
 /** What a runtime that hands over whole messages delivers, in order: a frame, a size error of ours, or its close. */
 export type Arrival<Close> =
@@ -14,7 +15,7 @@ export type Arrival<Close> =
  * goes to the session in order otherwise. The transport owns the close: `onClose` ends delivery.
  */
 export class ArrivalQueue<Close> {
-  private readonly queue: Arrival<Close>[] = [];
+  private readonly queue = new ArrayQueue<Arrival<Close>>();
   /** The session asked for a pause (`onFrame` returned false) and has not resumed. */
   paused = false;
   /** No more frames are delivered: a framing error, or the session is ending the connection. */
@@ -42,8 +43,7 @@ export class ArrivalQueue<Close> {
   deliver(sink: FrameSink | null): void {
     if (sink === null) return;
     const queue = this.queue;
-    while (queue.length > 0 && !this.finished) {
-      const next = queue[0];
+    for (let next = queue.peek(); next !== undefined && !this.finished; next = queue.peek()) {
       if (next.kind === "close") {
         queue.shift();
         this.onClose(next.close);
@@ -69,6 +69,6 @@ export class ArrivalQueue<Close> {
   finish(): void {
     this.finished = true;
     this.stopped = true;
-    this.queue.length = 0;
+    this.queue.clear();
   }
 }

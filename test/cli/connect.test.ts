@@ -258,6 +258,20 @@ describe("kite connect", () => {
     }),
   );
 
+  it("Ctrl-C while connecting gives up connecting (exit 130, no connect failure told)", TEST, async () => {
+    const silent = await silentServer();
+    try {
+      const connected = new Promise((resolve) => silent.server.once("connection", resolve));
+      const kite = spawnKite(["connect", `ws://127.0.0.1:${silent.port}/`]);
+      await within(connected, 5_000, "kite's connection");
+      kite.signal("SIGINT");
+      assert.equal(await kite.exited(3_000), 130);
+      assert.doesNotMatch(kite.stderr, /cannot connect/);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it("a server that never answers the close: Ctrl-C stops waiting (exit 130)", TEST, async () => {
     const deaf = await deafServer();
     try {

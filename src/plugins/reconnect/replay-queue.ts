@@ -1,6 +1,9 @@
-import type { Frame } from "../../protocol/frame.js";
+import { Frame } from "../../protocol/frame.js";
+import { checkOutgoingSize } from "../../protocol/outgoing-frame-check.js";
+import { checkFrame } from "../../serialization/frame-conversion.js";
 import type { SendChannel } from "../../session/channel.js";
 import { ClosedSendChannelError } from "../../errors.js";
+import { ArrayQueue } from "../../util/array-queue.js";
 import { QueueOverflowError } from "./errors.js";
 import type { QueueLimits, QueueOverflowPolicy } from "./reconnect-config.js";
 
@@ -25,10 +28,10 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * straight to it; otherwise it waits here for the forwarder (or for the next connection).
  */
 export class ReplayQueue implements SendChannel<Frame> {
-  private items: QueueEntry[] = [];
-  private head = 0;
+  private readonly entries = new ArrayQueue<QueueEntry>();
   private bytes = 0;
-  private suspended: SuspendedSend[] = [];
+  /** Sends waiting for room ("suspend", or "drop-oldest" behind other waiting sends), oldest first. */
+  private readonly suspended = new ArrayQueue<SuspendedSend>();
   private closed = false;
   private closeCause: Error | undefined;
   private nextSeq = 0;
@@ -47,7 +50,7 @@ export class ReplayQueue implements SendChannel<Frame> {
 
   /** Messages queued. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.entries.size;
   }
 
   /** Payload bytes queued. */
@@ -71,7 +74,7 @@ export class ReplayQueue implements SendChannel<Frame> {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.suspended.length === 0 && this.accept(frame, false)) return RESOLVED;
+    if (this.suspended.isEmpty && this.accept(frame, false)) return RESOLVED;
     if (this.policy === "fail") return Promise.reject(this.overflowError(frame));
     return new Promise<void>((resolve, reject) => this.suspended.push({ frame, resolve, reject }));
   }
@@ -79,12 +82,12 @@ export class ReplayQueue implements SendChannel<Frame> {
   trySend(frame: Frame): boolean {
     if (this.closed) return false;
     this.validate?.(frame);
-    return this.suspended.length === 0 && this.accept(frame, false);
+    return this.suspended.isEmpty && this.accept(frame, false);
   }
 
   /** The oldest queued message, left in place. */
   peek(): QueueEntry | undefined {
-    return this.head < this.items.length ? this.items[this.head] : undefined;
+    return this.entries.peek();
   }
 
   /** Takes the oldest queued message; room it leaves goes to suspended senders, in order. */
@@ -96,8 +99,7 @@ export class ReplayQueue implements SendChannel<Frame> {
 
   /** Puts a message taken by `shift` back in front (its connection could not take it after all). */
   unshift(entry: QueueEntry): void {
-    if (this.head > 0) this.items[--this.head] = entry;
-    else this.items.unshift(entry);
+    this.entries.unshift(entry);
     this.bytes += entry.bytes;
     this.notify();
   }
@@ -124,13 +126,9 @@ export class ReplayQueue implements SendChannel<Frame> {
       this.closed = true;
       this.closeCause = cause;
     }
-    const suspended = this.suspended;
-    this.suspended = [];
     const error = this.closedError();
-    for (const send of suspended) send.reject(error);
-    const left = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
+    for (const send of this.suspended.takeAll()) send.reject(error);
+    const left = this.entries.takeAll();
     this.bytes = 0;
     this.notify();
     return left;
@@ -151,7 +149,7 @@ export class ReplayQueue implements SendChannel<Frame> {
       }
     }
     this.nextSeq++;
-    this.items.push(entry);
+    this.entries.push(entry);
     this.bytes += entry.bytes;
     this.notify();
     return true;
@@ -164,23 +162,13 @@ export class ReplayQueue implements SendChannel<Frame> {
   }
 
   private take(): QueueEntry | undefined {
-    if (this.head === this.items.length) return undefined;
-    const entry = this.items[this.head];
-    this.items[this.head++] = undefined as unknown as QueueEntry;
-    this.bytes -= entry.bytes;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const entry = this.entries.shift();
+    if (entry !== undefined) this.bytes -= entry.bytes;
     return entry;
   }
 
   private admitSuspended(): void {
-    while (this.suspended.length > 0) {
-      const next = this.suspended[0];
+    for (let next = this.suspended.peek(); next !== undefined; next = this.suspended.peek()) {
       if (!this.accept(next.frame, true)) return;
       this.suspended.shift();
       next.resolve();
@@ -209,4 +197,19 @@ export class ReplayQueue implements SendChannel<Frame> {
     const cause = this.closeCause;
     return new ClosedSendChannelError(cause ? `Channel closed: ${cause.message}` : "Channel closed", cause ? { cause } : undefined);
   }
+}
+
+/**
+ * @internal What a reconnecting session accepts at `send`: a frame its next connection can carry whole. A
+ * Close would end one connection only, and a fragment cannot be continued on another.
+ */
+export function checkReplayable(frame: unknown, maxFrameSize: number): asserts frame is Frame {
+  checkFrame(frame);
+  if (frame instanceof Frame.Close) {
+    throw new TypeError("A reconnecting session is closed with close(); a Close frame would end only the current connection");
+  }
+  if (!frame.fin) {
+    throw new TypeError("A reconnecting session sends whole messages only: a fragment cannot be continued on another connection");
+  }
+  checkOutgoingSize(frame, maxFrameSize);
 }

@@ -1,0 +1,161 @@
+import { Frame } from "../protocol/frame.js";
+import { CloseReason } from "../protocol/close-reason.js";
+import { ClosedSendChannelError } from "../errors.js";
+import type { ConnectOptions } from "./connect-options.js";
+import { ExitCode } from "./exit-codes.js";
+import { decodeBinaryLine, describeError, escapeControls, renderPayload } from "./output.js";
+import type { LineConsole } from "./terminal.js";
+
+/**
+ * What differs between `kite connect` and `kite connect --reconnect`: the session a conversation
+ * runs over, how it is closed, and what is told about it on stderr.
+ */
+export interface ConversationSession {
+  /** The messages to print, until the session is over. */
+  readonly incoming: AsyncIterable<Frame>;
+  send(payload: string | Uint8Array): Promise<void>;
+  /** Resolves once what was sent so far is written (reconnecting: written or reported). */
+  flush(): Promise<void>;
+  /** Starts telling the user what happens to the session (connected, lost, reconnecting). */
+  announce(): void;
+  /** Starts our close with `reason`; the server's answer is awaited `--close-timeout` at most. */
+  close(reason: CloseReason): void;
+  /** Cuts the connection at once. */
+  terminate(): void;
+  /** Resolves once the session is over, our answer to the server's Close sent. */
+  whenOver(): Promise<void>;
+  /** Tells how the session ended and gives the exit code; `failure` is what ended `incoming`, or null. */
+  conclude(failure: unknown, closedByUs: boolean): Promise<number>;
+  /** Lets go of whatever is left when the run ends, however it ends. */
+  dispose(): void;
+}
+
+/** Where the conversation's interrupt handlers go: the first Ctrl-C (`stop`), and a later one (`force`). */
+export type SetInterruptHandlers = (stop: () => void, force: () => void) => void;
+
+/**
+ * The open session: a receiver prints every message while a sender sends every line, as wscat
+ * does, so a server can talk without waiting for us. The end of input closes with 1000 (after
+ * `--wait` and what is queued); Ctrl-C closes with 1001, and a second one cuts the connection.
+ * Resolves with the exit code.
+ */
+export async function converse(
+  session: ConversationSession,
+  terminal: LineConsole,
+  options: ConnectOptions,
+  setInterruptHandlers: SetInterruptHandlers,
+): Promise<number> {
+  let closedByUs = false;
+  let incomingEnded = false;
+  let forced = false;
+
+  const closeFirst = (reason: CloseReason): void => {
+    if (closedByUs || incomingEnded) return;
+    closedByUs = true;
+    terminal.close();
+    session.close(reason);
+  };
+  const force = (): void => {
+    forced = true;
+    terminal.close();
+    session.terminate();
+  };
+  setInterruptHandlers(
+    // Ctrl-C while a close is already under way (end of input, a server that does not answer)
+    // means "stop waiting": cut at once rather than ignore it.
+    () => (closedByUs ? force() : closeFirst(new CloseReason(CloseReason.Codes.GOING_AWAY, ""))),
+    force,
+  );
+  session.announce();
+
+  const receiving = printIncoming(session.incoming, terminal, options).finally(() => {
+    incomingEnded = true;
+    // The session is over: stop reading input so the sender ends too.
+    terminal.close();
+  });
+  const sending = sendThenClose(session, receiving, terminal, options, () => incomingEnded || closedByUs, closeFirst);
+
+  const failure = await receiving;
+  await sending;
+  await session.whenOver();
+  if (forced) return ExitCode.INTERRUPTED;
+  return session.conclude(failure, closedByUs);
+}
+
+/** Prints every frame of `incoming` until it ends; resolves with the error that ended it, or null. */
+async function printIncoming(incoming: AsyncIterable<Frame>, terminal: LineConsole, options: ConnectOptions): Promise<unknown> {
+  try {
+    for await (const frame of incoming) await show(frame, terminal, options);
+    return null;
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * Sends each line typed; at the end of input, unless the session is already over (it ended, or we
+ * are closing it), waits `--wait` for answers, writes everything queued, then closes with 1000.
+ * On a reconnecting session what is queued goes out on this connection or the next one.
+ */
+async function sendThenClose(
+  session: Pick<ConversationSession, "send" | "flush">,
+  receiving: Promise<unknown>,
+  terminal: LineConsole,
+  options: ConnectOptions,
+  over: () => boolean,
+  closeFirst: (reason: CloseReason) => void,
+): Promise<void> {
+  await sendLines((payload) => session.send(payload), terminal, options);
+  if (options.waitMillis > 0 && !over()) await Promise.race([receiving, sleep(options.waitMillis)]);
+  if (over()) return;
+  // Writing what is queued before the Close frame puts them in separate TCP writes, which gives a
+  // server that answers asynchronously its turn before it sees the close.
+  await Promise.race([receiving, session.flush()]);
+  closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
+}
+
+/** Sends each line typed (decoded when `--binary`) until the input ends or the session takes no more. */
+async function sendLines(send: (payload: string | Uint8Array) => Promise<void>, terminal: LineConsole, options: ConnectOptions): Promise<void> {
+  terminal.prompt();
+  for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
+    let payload: string | Uint8Array = line;
+    if (options.binary !== null) {
+      const bytes = decodeBinaryLine(line, options.binary);
+      if (bytes === null) {
+        terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
+        terminal.prompt();
+        continue;
+      }
+      payload = bytes;
+    }
+    try {
+      await send(payload);
+    } catch (error) {
+      if (error instanceof ClosedSendChannelError) break;
+      terminal.status(terminal.err.red(`kite: not sent: ${describeError(error)}`));
+    }
+    terminal.prompt();
+  }
+}
+
+async function show(frame: Frame, terminal: LineConsole, options: ConnectOptions): Promise<void> {
+  const render = { json: options.json, binary: options.binary };
+  let text: string;
+  let label = "";
+  if (frame instanceof Frame.Text) {
+    text = renderPayload({ kind: "text", text: frame.readText() }, render);
+  } else if (frame instanceof Frame.Binary) {
+    text = renderPayload({ kind: "binary", bytes: frame.data }, render);
+    label = terminal.out.dim(`(binary, ${frame.data.length} bytes) `);
+  } else {
+    return; // The default session hands out only text and binary messages.
+  }
+  if (!terminal.decorated) return terminal.print(text);
+  // Continuation lines are indented under the first, so a multi-line message reads as one.
+  return terminal.print(`${terminal.out.cyan("<")} ${label}${escapeControls(text).replace(/\n/g, "\n  ")}`);
+}
+
+/** A pause that does not hold the process open by itself (the session's socket does while it lasts). */
+function sleep(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, millis).unref());
+}
