@@ -3,6 +3,7 @@ import { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { Utf8Validator, encodeUtf8, isValidUtf8 } from "../protocol/utf8.js";
 import { backgroundTimer } from "../util/timers.js";
+import { afterPendingWork } from "../util/scheduling.js";
 import { rangeError, typeError } from "../util/describe-value.js";
 import { FrameTooBigError, PingTimeoutError, ProtocolViolationError } from "../errors.js";
 
@@ -147,7 +148,11 @@ export class DefaultWebSocketSession extends WebSocketSession {
    * `ws`; `timeoutMillis` bounds the wait for a reader that never drains.
    */
   protected override onIncomingDrained(): void {
-    if (this.closeReply !== null) afterPendingWork(() => this.sendCloseReply());
+    if (this.closeReply !== null) afterPendingWork(DefaultWebSocketSession.sendCloseReplyOf, this);
+  }
+
+  private static sendCloseReplyOf(session: DefaultWebSocketSession): void {
+    session.sendCloseReply();
   }
 
   private sendCloseReply(): void {
@@ -208,10 +213,6 @@ export class DefaultWebSocketSession extends WebSocketSession {
     this.pongTimer = null;
   }
 }
-
-/** Runs `callback` after pending promise continuations and I/O callbacks. */
-const afterPendingWork: (callback: () => void) => void =
-  typeof setImmediate === "function" ? (cb) => void setImmediate(cb) : (cb) => void setTimeout(cb, 0);
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];

@@ -16,6 +16,7 @@ import { isControlOpcode } from "../protocol/frame-type.js";
 import type { WebSocketContentConverter } from "../serialization/converter.js";
 import type { NegotiatedExtension } from "../extensions/extension.js";
 import { backgroundTimer } from "../util/timers.js";
+import { afterPendingWork, hasEndOfTurn, soon } from "../util/scheduling.js";
 import { rangeError, typeError } from "../util/describe-value.js";
 import {
   ChannelOverflowError,
@@ -52,16 +53,6 @@ const BATCH_BYTES = 256 * 1024;
  * frames per write, small enough that the peer starts on them while we produce the rest.
  */
 const STAGE_BYTES = 16 * 1024;
-
-/** Calls `run(session)` once the current synchronous work is done: next tick, or a microtask where there are no ticks. */
-const soon: (run: (session: WebSocketSession) => void, session: WebSocketSession) => void =
-  typeof globalThis.process?.nextTick === "function" ? (run, session) => process.nextTick(run, session) : (run, session) => queueMicrotask(() => run(session));
-/**
- * Calls `run(session)` at the end of this turn of the event loop, once every promise job has run. Node's
- * setImmediate; where there is none, staged frames are written at once.
- */
-const endOfTurn: ((run: (session: WebSocketSession) => void, session: WebSocketSession) => unknown) | null =
-  typeof globalThis.setImmediate === "function" ? (run, session) => setImmediate(run, session) : null;
 
 /**
  * A WebSocket session over any engine: `incoming` and `outgoing` channels with backpressure down to
@@ -572,12 +563,12 @@ export class WebSocketSession implements AsyncDisposable {
         bytes = 0;
       }
     }
-    if (senderResumed && !endOfTurnWrite && bytes < STAGE_BYTES && !this.closeSent && this.pendingClose === null && endOfTurn !== null) {
+    if (senderResumed && !endOfTurnWrite && bytes < STAGE_BYTES && !this.closeSent && this.pendingClose === null && hasEndOfTurn) {
       this.staged = batch;
       this.stagedBytes = bytes;
       if (!this.endOfTurnScheduled) {
         this.endOfTurnScheduled = true;
-        endOfTurn(WebSocketSession.writeStaged, this);
+        afterPendingWork(WebSocketSession.writeStaged, this);
       }
       return;
     }
