@@ -18,7 +18,7 @@ export type {
   HttpClientEngineFactory,
   WebSocketRequest,
 } from "./engine/engine.js";
-export type { FrameTransport, FrameSink } from "./session/transport.js";
+export type { FrameTransport, FrameSink } from "./transport/frame-transport.js";
 
 export { WebSockets, type WebSocketsPlugin } from "./plugins/websockets/websockets.js";
 export { WebSocketsConfig, WebSocketChannelsConfig } from "./plugins/websockets/websockets-config.js";

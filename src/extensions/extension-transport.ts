@@ -1,5 +1,5 @@
 import { Frame } from "../protocol/frame.js";
-import type { FrameSink, FrameTransport } from "../session/transport.js";
+import type { FrameSink, FrameTransport } from "../transport/frame-transport.js";
 import type { DecodeLimits, ExtensionCodec } from "./extension.js";
 
 /**

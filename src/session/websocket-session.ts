@@ -1,5 +1,5 @@
 import { Channel, type ChannelConfig, type ChannelObserver, type ReceiveChannel, type SendChannel } from "./channel.js";
-import type { FrameTransport } from "./transport.js";
+import type { FrameTransport } from "../transport/frame-transport.js";
 import {
   checkFrame,
   messageIterator,

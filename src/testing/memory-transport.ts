@@ -1,5 +1,5 @@
 import { Frame } from "../protocol/frame.js";
-import type { FrameSink, FrameTransport } from "../session/transport.js";
+import type { FrameSink, FrameTransport } from "../transport/frame-transport.js";
 import { FrameTooBigError } from "../errors.js";
 import { backgroundTimer } from "../util/timers.js";
 import { soon } from "../util/scheduling.js";

@@ -3,7 +3,7 @@ import type { Frame } from "../protocol/frame.js";
 import { FrameParser, type RsvBits } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
 import { returnArena } from "../protocol/mask-arena.js";
-import type { FrameSink, FrameTransport } from "../session/transport.js";
+import type { FrameSink, FrameTransport } from "./frame-transport.js";
 import { backgroundTimer } from "../util/timers.js";
 import { installNativeUtf8 } from "../protocol/utf8-node.js";
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DefaultWebSocketSession } from "../../src/session/default-session.js";
-import type { FrameSink, FrameTransport } from "../../src/session/transport.js";
+import type { FrameSink, FrameTransport } from "../../src/transport/frame-transport.js";
 import { Frame } from "../../src/protocol/frame.js";
 import { ProtocolViolationError } from "../../src/errors.js";
 

@@ -1,6 +1,6 @@
 import { Frame } from "../../protocol/frame.js";
 import { FrameType } from "../../protocol/frame-type.js";
-import type { FrameSink, FrameTransport } from "../../session/transport.js";
+import type { FrameSink, FrameTransport } from "../../transport/frame-transport.js";
 import { WebSocketSession } from "../../session/websocket-session.js";
 import { Channel } from "../../session/channel.js";
 import type { ConnectionLog } from "./connection-log.js";
