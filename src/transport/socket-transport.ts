@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { Frame } from "../protocol/frame.js";
 import { FrameParser, type RsvBits } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
-import { returnArena } from "../protocol/mask-arena.js";
+import { ArenaAccount } from "../protocol/mask-arena.js";
 import type { FrameSink, FrameTransport } from "./frame-transport.js";
 import { backgroundTimer } from "../util/timers.js";
 import { installNativeUtf8 } from "../protocol/utf8-node.js";
@@ -50,9 +50,9 @@ function onSocketEnd(this: OwnedSocket): void {
  * through within the call (nothing is left queued), else when everything queued so far is written
  * or dropped (Node calls back for both).
  */
-function giveBackWhenWritten(socket: Socket, lent: number): void {
-  if (socket.writableLength === 0) returnArena(lent);
-  else socket.write(EMPTY, () => returnArena(lent));
+function giveBackWhenWritten(socket: Socket, account: ArenaAccount, lent: number): void {
+  if (socket.writableLength === 0) account.giveBack(lent);
+  else socket.write(EMPTY, () => account.giveBack(lent));
 }
 
 /**
@@ -67,6 +67,8 @@ export class SocketTransport implements FrameTransport {
   private readonly socket: Socket;
   private readonly parser: FrameParser;
   private readonly serializer: FrameSerializer;
+  /** This connection's share of the arena its large frames are built in (a client's only: a server does not mask). */
+  private readonly arena: ArenaAccount | null;
   private readonly isServer: boolean;
   /** @internal */
   sink: FrameSink | null = null;
@@ -86,7 +88,8 @@ export class SocketTransport implements FrameTransport {
       maxFrameSize: options.maxFrameSize,
       allowedRsv: options.allowedRsv,
     });
-    this.serializer = new FrameSerializer({ mask: this.masking, arena: true });
+    this.arena = this.masking ? new ArenaAccount() : null;
+    this.serializer = new FrameSerializer({ mask: this.masking, arena: this.arena ?? undefined });
     if (options.head && options.head.length > 0) this.parser.push(options.head);
   }
 
@@ -131,7 +134,7 @@ export class SocketTransport implements FrameTransport {
       socket.uncork();
       ok = !socket.writableNeedDrain;
     }
-    if (lent > 0) giveBackWhenWritten(socket, lent);
+    if (lent > 0) giveBackWhenWritten(socket, this.arena!, lent);
     return ok;
   }
 
