@@ -38,17 +38,12 @@ export interface SendChannel<T> {
 }
 
 /**
- * @internal Told when a channel's content changes, so its owner moves bytes without polling. Each call
- * gets the channel's `owner`, so one observer object serves every channel of its kind (no closures
- * per channel).
+ * @internal Told when an element is taken out of a channel, so its owner can let more in (a session
+ * reads from the connection again). Each call gets the channel's `owner`, so one observer object serves
+ * every channel of its kind (no closures per channel).
  */
 export interface ChannelObserver<T> {
-  /** An element was taken out (room appeared). */
-  onTaken?(owner: unknown, value: T): void;
-  /** An element was put in (something to take). */
-  onAdded?(owner: unknown): void;
-  /** Checks an element before it is accepted; throws to refuse it. */
-  validate?(owner: unknown, value: T): void;
+  onTaken(owner: unknown, value: T): void;
 }
 
 /** A waiting `receive()` (`iterator` false) or async iterator `next()` (true, given `IteratorResult`s). */
@@ -120,12 +115,6 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   send(value: T): Promise<void> {
-    // A wrong value is the caller's mistake whatever the channel's state: said first.
-    try {
-      this.observer?.validate?.(this.owner, value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     if (this.closed) return Promise.reject(this.sendError());
     if (this.offer(value)) return RESOLVED;
     if (this.onOverflow === "close") {
@@ -139,7 +128,6 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   trySend(value: T): boolean {
-    this.observer?.validate?.(this.owner, value);
     if (this.closed) return false;
     return this.offer(value);
   }
@@ -149,7 +137,6 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     if (this.closed) return;
     if (!this.handOff(value)) {
       this.buffer().push(value);
-      this.observer?.onAdded?.(this.owner);
     }
   }
 
@@ -172,7 +159,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
       this.head = 0;
     }
     this.admitSender();
-    this.observer?.onTaken?.(this.owner, value);
+    this.observer?.onTaken(this.owner, value);
     return value;
   }
 
@@ -223,7 +210,6 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     if (this.handOff(value)) return true;
     if (this.size >= this.capacity) return false;
     this.buffer().push(value);
-    this.observer?.onAdded?.(this.owner);
     return true;
   }
 
@@ -253,7 +239,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
       this.receivers = null;
     }
     waiter.resolve(waiter.iterator ? { value, done: false } : value);
-    this.observer?.onTaken?.(this.owner, value);
+    this.observer?.onTaken(this.owner, value);
     return true;
   }
 

@@ -4,7 +4,6 @@ import { FrameParser, type RsvBits } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
 import { ArenaAccount } from "../protocol/mask-arena.js";
 import type { FrameSink, FrameTransport } from "./frame-transport.js";
-import { backgroundTimer } from "../util/timers.js";
 import { installNativeUtf8 } from "../protocol/utf8-node.js";
 
 // Node validates UTF-8 natively; an explicit call survives bundlers that drop side-effect imports.
@@ -77,7 +76,8 @@ export class SocketTransport implements FrameTransport {
   private failed = false;
   /** @internal The socket's error, reported when it closes. */
   error: Error | null = null;
-  private endTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `end()` was called: the connection is closing, and reading goes on until the peer's end. */
+  private ending = false;
 
   constructor(socket: Socket, options: SocketTransportOptions) {
     this.socket = socket;
@@ -141,7 +141,7 @@ export class SocketTransport implements FrameTransport {
   pause(): void {
     // Once ending, reading goes on so the peer's FIN is seen (a session that fails returns false
     // from onFrame after calling end(), which would otherwise stall the close for the grace period).
-    if (this.endTimer !== null) return;
+    if (this.ending) return;
     this.paused = true;
     this.socket.pause();
   }
@@ -161,13 +161,14 @@ export class SocketTransport implements FrameTransport {
 
   end(graceMillis: number): void {
     const socket = this.socket;
-    if (this.endTimer !== null || socket.destroyed) return;
+    if (this.ending || socket.destroyed) return;
+    this.ending = true;
     // Nothing more is delivered, but reading goes on so the peer's FIN is seen.
     this.failed = true;
     socket.resume();
-    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for that, within reason.
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for that (the session's deadline
+    // bounds the wait), unless the session failed the connection and waits for nobody.
     if (this.isServer || graceMillis <= 0 || socket.readableEnded) socket.end();
-    this.endTimer = backgroundTimer(() => socket.destroy(), Math.max(graceMillis, 1000));
   }
 
   destroy(): void {
@@ -208,8 +209,6 @@ export class SocketTransport implements FrameTransport {
 
   /** @internal */
   onSocketClose(): void {
-    if (this.endTimer !== null) clearTimeout(this.endTimer);
-    this.endTimer = null;
     const sink = this.sink;
     this.sink = null;
     sink?.onClosed(this.error);
