@@ -55,11 +55,6 @@ export class ExtensionTransport implements FrameTransport, FrameSink, DecodeLimi
     return this.encoder.write(frames);
   }
 
-  pause(): void {
-    this.decoder.pause();
-    this.inner.pause();
-  }
-
   resume(): void {
     this.decoder.resume();
   }

@@ -37,7 +37,7 @@ export class InboundDecoder {
   private readonly received = new Fifo<Frame | Error>();
   private receivedBytes = 0;
   private decoding = false;
-  /** The session asked for no more frames until `resume()`. */
+  /** The session asked for no more frames (its `onFrame` returned false) until `resume()`. */
   private sessionPaused = false;
   /** False once nothing more may reach the session: after `stop`, or a failure. */
   private delivering = true;
@@ -83,10 +83,6 @@ export class InboundDecoder {
     this.closed = { error };
     if (this.delivering && (this.decoding || this.received.length > 0)) this.pump();
     else this.reportClose();
-  }
-
-  pause(): void {
-    this.sessionPaused = true;
   }
 
   resume(): void {

@@ -10,7 +10,8 @@ export interface FrameSink {
    * A frame arrived: a data frame (or fragment) as the peer sent it, or a whole message with
    * `fin = true` where the runtime hands over messages; a control frame, including the peer's Close.
    * The session may keep the frame (it reaches the user): the transport must not reuse its bytes.
-   * Returning false asks the transport to deliver no more until `resume()`.
+   * Returning false asks the transport to deliver no more, and to stop reading from the peer where it
+   * can (so a slow reader slows the peer through TCP), until `resume()`.
    */
   onFrame(frame: Frame): boolean;
   /**
@@ -37,13 +38,14 @@ export interface FrameSink {
  *
  * A third-party engine implements this and nothing else of the session's:
  * - it is made once the opening handshake is done, and may buffer what arrives until `start`;
- * - it delivers with `sink.onFrame` until the sink returns false, then waits for `resume()`;
+ * - it delivers with `sink.onFrame` until the sink returns false, then stops reading and waits for
+ *   `resume()`;
  * - it writes what `write` is given, in order, masked when `masking` is true, and says when its buffer
  *   is full (return false, then `onDrain`);
  * - it reports the peer's Close as a `Frame.Close` through `onFrame`, then the end of the connection
  *   through `onClosed`, exactly once, whatever ended it (`end`, `destroy`, the peer, a network error).
  *
- * The session may call `write`, `pause`, `end` and `destroy` from inside `onFrame` and
+ * The session may call `write`, `end` and `destroy` from inside `onFrame` and
  * `onProtocolError` (answering a ping, failing the connection): a transport must allow that. It never
  * calls `resume` from there.
  */
@@ -84,9 +86,7 @@ export interface FrameTransport {
    * returns true.
    */
   write(frames: readonly Frame[]): boolean;
-  /** Stops delivering frames, and reading from the peer where it can, until `resume()`. */
-  pause(): void;
-  /** Delivers frames again after `pause()`, at once or later. */
+  /** Delivers frames again after `onFrame` returned false, at once or later. */
   resume(): void;
   /** Resolves when everything written so far has been handed to the operating system (or the connection is gone). */
   flushed(): Promise<void>;

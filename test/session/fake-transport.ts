@@ -8,6 +8,8 @@ export class FakeTransport implements FrameTransport {
   readonly masking: boolean;
   maxFrameSize = 1 << 20;
   maxMessageSize?: number;
+  /** Set by a test to play an engine that cannot send some frames. */
+  checkWritable?: (frame: Frame) => void;
   sink: FrameSink | null = null;
   /** Every `write` call's frames, in order. */
   readonly writes: Frame[][] = [];

@@ -64,11 +64,6 @@ export class LoggingTransport implements FrameTransport, FrameSink {
     return accepted;
   }
 
-  pause(): void {
-    if (this.log.all) this.log.line("reading paused");
-    this.inner.pause();
-  }
-
   resume(): void {
     if (this.log.all) this.log.line("reading resumed");
     this.inner.resume();
