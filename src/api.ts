@@ -18,7 +18,7 @@ export type {
   HttpClientEngineFactory,
   WebSocketRequest,
 } from "./engine/engine.js";
-export type { FrameTransport, FrameSink } from "./session/transport.js";
+export type { FrameTransport, FrameSink } from "./transport/frame-transport.js";
 
 // The WebSockets plugin; loading it adds its builders (client.webSocket(...), ...) to HttpClient.
 export { WebSockets, type WebSocketsPlugin, WebSocketsConfig, WebSocketChannelsConfig } from "./plugins/websockets/index.js";

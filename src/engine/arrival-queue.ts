@@ -1,5 +1,5 @@
 import type { Frame } from "../protocol/frame.js";
-import type { FrameSink } from "../session/transport.js";
+import type { FrameSink } from "../transport/frame-transport.js";
 import { ArrayQueue } from "../util/array-queue.js";
 
 /** What a runtime that hands over whole messages delivers, in order: a frame, a size error of ours, or its close. */

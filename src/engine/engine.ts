@@ -1,5 +1,5 @@
 import { EngineCapabilityError, type HandshakeResponse } from "../errors.js";
-import type { FrameTransport } from "../session/transport.js";
+import type { FrameTransport } from "../transport/frame-transport.js";
 import type { NegotiatedExtension } from "../extensions/extension.js";
 
 /**

@@ -3,7 +3,7 @@ import { randomFillSync } from "node:crypto";
 import { CONTINUATION_OPCODE, isControlOpcode } from "./frame-type.js";
 import { Frame } from "./frame.js";
 import { mask } from "./masking.js";
-import { ARENA_MIN_PAYLOAD, maskReservedPayload, reserveFrame } from "./mask-arena.js";
+import { ARENA_MIN_PAYLOAD, maskReservedPayload, type ArenaAccount } from "./mask-arena.js";
 
 /** Server payloads at least this big are written as their own chunk instead of being copied. */
 const ZERO_COPY_THRESHOLD = 16 * 1024;
@@ -14,10 +14,11 @@ export interface FrameSerializerOptions {
   /** Clients mask every frame (true); servers never do (false). */
   readonly mask: boolean;
   /**
-   * Builds large masked frames in the wasm arena (see mask-arena.ts). Whoever writes the chunks must
-   * then give back the count `serialize` returns with `returnArena` once they are written.
+   * Builds large masked frames in the wasm arena (see mask-arena.ts), lent to this account. Whoever
+   * writes the chunks must then give back the count `serialize` returns with `giveBack` once they are
+   * written.
    */
-  readonly arena?: boolean;
+  readonly arena?: ArenaAccount;
 }
 
 /**
@@ -27,13 +28,13 @@ export interface FrameSerializerOptions {
  */
 export class FrameSerializer {
   private readonly masking: boolean;
-  private readonly arena: boolean;
+  private readonly arena: ArenaAccount | null;
   /** True between the first and the final fragment of an outgoing message. */
   private continuing = false;
 
   constructor(options: FrameSerializerOptions) {
     this.masking = options.mask;
-    this.arena = options.mask && options.arena === true;
+    this.arena = options.mask ? (options.arena ?? null) : null;
   }
 
   /**
@@ -48,7 +49,7 @@ export class FrameSerializer {
     for (let i = 0; i < frames.length; i++) {
       const size = frames[i].byteLength;
       sizes[i] = size;
-      const room = this.arena && size >= ARENA_MIN_PAYLOAD ? reserveFrame(headerLength(size, true), size) : null;
+      const room = this.arena !== null && size >= ARENA_MIN_PAYLOAD ? this.arena.reserve(headerLength(size, true), size) : null;
       reserved[i] = room;
       if (room !== null) lent++;
       else total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);

@@ -1,4 +1,4 @@
-import { instantiateKernel, type KernelInstance } from "./masking.js";
+import { instantiateKernel, type KernelInstance } from "./masking-kernel.js";
 
 /**
  * Where a client builds its large frames: inside the memory of a wasm instance of the masking kernel.
@@ -6,25 +6,35 @@ import { instantiateKernel, type KernelInstance } from "./masking.js";
  * copy back out and no buffer allocated per frame (masking through the shared kernel copies twice).
  *
  * Each frame's room is lent until the socket has handed its bytes to the operating system (on
- * loopback and most links, within the write call itself); until every lent frame is back, new frames
- * are placed after the lent ones, and when the arena is full they take the ordinary path. It knows
- * nothing of sockets: the serializer reserves, the transport says when the bytes are written.
+ * loopback and most links, within the write call itself). Room is lent to an {@link ArenaAccount},
+ * one per connection, which may hold at most {@link ACCOUNT_BYTES} at a time: a connection whose peer
+ * stops reading keeps its frames lent, and still leaves the rest of the arena to every other
+ * connection. A frame that finds no room (its account is at its share, or the arena is full) takes
+ * the ordinary path. It knows nothing of sockets: the serializer reserves, the transport says when
+ * the bytes are written.
  */
 
 /** Payloads at least this big are built in the arena; below, one shared buffer per batch is cheaper. */
 export const ARENA_MIN_PAYLOAD = 16 * 1024;
 
-/** The arena's size: a batch of the biggest frames that fit; bigger ones take the ordinary path. */
-const ARENA_BYTES = 1024 * 1024;
+/** The most one connection may hold lent: a batch of the biggest frames that fit; bigger ones take the ordinary path. */
+export const ACCOUNT_BYTES = 1024 * 1024;
+/** The arena's size: two connections' full share, so one stalled connection leaves a full share to the others. */
+const ARENA_BYTES = 2 * ACCOUNT_BYTES;
 const PAGE = 65536;
 /** Payloads start on a 64-byte boundary (the kernel's block), with their header just before it. */
 const ALIGN = 64;
 
 let arena: { readonly kernel: KernelInstance; readonly bytes: Uint8Array } | null | undefined;
-/** First free byte. */
-let top = 0;
-/** Batches written from the arena and not yet given back. */
-let lent = 0;
+
+/**
+ * Room lent, as [start, end) pairs of arena offsets sorted by start; a region is a frame's 64-byte
+ * lead-in (its header sits at the end of it) and its payload rounded up to whole blocks. Few at a
+ * time: on a healthy connection each is given back within its write.
+ */
+const lentRegions: number[] = [];
+/** Frames lent, over all accounts (for tests and diagnostics). */
+let framesLent = 0;
 
 function load(): typeof arena {
   if (arena !== undefined) return arena;
@@ -35,27 +45,86 @@ function load(): typeof arena {
   return (arena = { kernel, bytes: new Uint8Array(kernel.memory.buffer) });
 }
 
-/**
- * @internal Room for one frame with a `headerLength`-byte header and a `payloadLength`-byte payload, as
- * one contiguous view (header, then payload) of arena memory; null when wasm SIMD is missing or the
- * arena has no room now. Each view is lent until {@link returnArena} gives it back.
- */
-export function reserveFrame(headerLength: number, payloadLength: number): Uint8Array | null {
-  if (payloadLength < ARENA_MIN_PAYLOAD) return null;
-  const space = load();
-  if (space === null || space === undefined) return null;
-  const payloadAt = top + ALIGN;
-  // The kernel masks whole blocks: the bytes up to the next block boundary are scratch.
-  const end = payloadAt + ((payloadLength + ALIGN - 1) & -ALIGN);
-  if (end > ARENA_BYTES) return null;
-  top = end;
-  lent++;
-  return space.bytes.subarray(payloadAt - headerLength, payloadAt + payloadLength);
+/** The first gap of `size` bytes between lent regions, as its start and the index to insert at; -1 when none. */
+function firstFit(size: number): number {
+  let at = 0;
+  for (let i = 0; i < lentRegions.length; i += 2) {
+    if (lentRegions[i] - at >= size) break;
+    at = lentRegions[i + 1];
+  }
+  return at + size <= ARENA_BYTES ? at : -1;
+}
+
+function insertRegion(start: number, end: number): void {
+  let i = lentRegions.length;
+  while (i > 0 && lentRegions[i - 2] > start) i -= 2;
+  lentRegions.splice(i, 0, start, end);
+}
+
+function removeRegion(start: number): void {
+  for (let i = 0; i < lentRegions.length; i += 2) {
+    if (lentRegions[i] === start) {
+      lentRegions.splice(i, 2);
+      return;
+    }
+  }
 }
 
 /**
- * @internal Masks in place the payload of a view from {@link reserveFrame}, whose last 4 header bytes
- * are the masking key.
+ * @internal One connection's loans from the arena: what it has lent, oldest first, within its share.
+ * Made by the transport of a client connection and handed to its serializer.
+ */
+export class ArenaAccount {
+  /** Starts and ends of this account's regions, in the order they were lent. */
+  private regions: number[] | null = null;
+  private bytes = 0;
+
+  /** Frames lent and not given back yet. */
+  get framesLent(): number {
+    return this.regions === null ? 0 : this.regions.length / 2;
+  }
+
+  /**
+   * Room for one frame with a `headerLength`-byte header and a `payloadLength`-byte payload, as one
+   * contiguous view (header, then payload) of arena memory; null when wasm SIMD is missing, when this
+   * account holds its share, or when the arena has no room now. Each view is lent until
+   * {@link giveBack} returns it.
+   */
+  reserve(headerLength: number, payloadLength: number): Uint8Array | null {
+    if (payloadLength < ARENA_MIN_PAYLOAD) return null;
+    const space = load();
+    if (space === null || space === undefined) return null;
+    // The kernel masks whole blocks: the bytes up to the next block boundary are scratch.
+    const size = ALIGN + ((payloadLength + ALIGN - 1) & -ALIGN);
+    if (this.bytes + size > ACCOUNT_BYTES) return null;
+    const start = firstFit(size);
+    if (start < 0) return null;
+    insertRegion(start, start + size);
+    (this.regions ??= []).push(start, start + size);
+    this.bytes += size;
+    framesLent++;
+    const payloadAt = start + ALIGN;
+    return space.bytes.subarray(payloadAt - headerLength, payloadAt + payloadLength);
+  }
+
+  /** The oldest `frames` views from {@link reserve} are with the operating system (or their connection is gone). */
+  giveBack(frames: number): void {
+    const regions = this.regions;
+    if (regions === null) return;
+    const count = Math.min(frames, regions.length / 2);
+    for (let i = 0; i < count * 2; i += 2) {
+      removeRegion(regions[i]);
+      this.bytes -= regions[i + 1] - regions[i];
+    }
+    framesLent -= count;
+    if (count * 2 === regions.length) this.regions = null;
+    else regions.splice(0, count * 2);
+  }
+}
+
+/**
+ * @internal Masks in place the payload of a view from {@link ArenaAccount.reserve}, whose last 4 header
+ * bytes are the masking key.
  */
 export function maskReservedPayload(frame: Uint8Array, headerLength: number): void {
   const { kernel } = arena!;
@@ -66,13 +135,7 @@ export function maskReservedPayload(frame: Uint8Array, headerLength: number): vo
   kernel.run(start, start + ((frame.length - headerLength + ALIGN - 1) & -ALIGN), word);
 }
 
-/** @internal `frames` views from {@link reserveFrame} are with the operating system (or their connection is gone). */
-export function returnArena(frames: number): void {
-  lent = Math.max(0, lent - frames);
-  if (lent === 0) top = 0;
-}
-
-/** @internal Views lent and not given back yet (for tests). */
-export function arenaBatchesLent(): number {
-  return lent;
+/** @internal Frames lent and not given back yet, over every account (for tests). */
+export function arenaFramesLent(): number {
+  return framesLent;
 }

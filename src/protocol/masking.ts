@@ -4,10 +4,13 @@
  * Two implementations behind one entry point:
  * - a plain JS loop for short payloads (no allocation, no call into wasm), with a 32-bit word loop
  *   used only when WebAssembly is unavailable and the payload is long;
- * - a tiny hand-assembled WebAssembly SIMD kernel for payloads of {@link WASM_MIN_LENGTH} bytes and up.
+ * - a tiny hand-assembled WebAssembly SIMD kernel (masking-kernel.ts) for payloads of
+ *   {@link WASM_MIN_LENGTH} bytes and up.
  *
  * No `node:` imports: this file must also load in browsers.
  */
+
+import { instantiateKernel, type KernelInstance } from "./masking-kernel.js";
 
 /**
  * Payloads at least this long go to the wasm kernel. Measured on Node 20 (x86-64): the byte loop
@@ -37,100 +40,17 @@ const BLOCK = 64;
 /** Platform byte order, for building a key word that matches Uint32Array reads. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/*
- * The kernel, equivalent to:
- *
- * (module
- *   (memory (export "m") 1)
- *   ;; XORs memory[p..end) with the 4-byte key splatted over 16-byte lanes.
- *   ;; Requires p < end and (end - p) % 64 == 0; p is 16-byte aligned.
- *   (func (export "x") (param $p i32) (param $end i32) (param $key i32)
- *     (local $k v128)
- *     (local.set $k (i32x4.splat (local.get $key)))
- *     (loop $next
- *       (v128.store offset=0  (local.get $p) (v128.xor (v128.load offset=0  (local.get $p)) (local.get $k)))
- *       (v128.store offset=16 (local.get $p) (v128.xor (v128.load offset=16 (local.get $p)) (local.get $k)))
- *       (v128.store offset=32 (local.get $p) (v128.xor (v128.load offset=32 (local.get $p)) (local.get $k)))
- *       (v128.store offset=48 (local.get $p) (v128.xor (v128.load offset=48 (local.get $p)) (local.get $k)))
- *       (br_if $next (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 64))) (local.get $end))))))
- */
-const KERNEL = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  0x01, 0x07, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, // type section: 1 type, (func (param i32 i32 i32))
-  0x03, 0x02, 0x01, 0x00, // function section: 1 function of type 0
-  0x05, 0x03, 0x01, 0x00, 0x01, // memory section: 1 memory, no max, min 1 page
-  0x07, 0x09, 0x02, // export section (9 bytes), 2 exports
-  0x01, 0x6d, 0x02, 0x00, //   "m" -> memory 0
-  0x01, 0x78, 0x00, 0x00, //   "x" -> func 0
-  0x0a, 0x5c, 0x01, 0x5a, // code section (92 bytes), 1 body of 90 bytes
-  0x01, 0x01, 0x7b, //   locals: 1 × v128 ($k = local 3)
-  0x20, 0x02, 0xfd, 0x11, 0x21, 0x03, //   local.get $key; i32x4.splat; local.set $k
-  0x03, 0x40, //   loop (no result)
-  // local.get $p; local.get $p; v128.load align=16 offset=N; local.get $k; v128.xor; v128.store align=16 offset=N
-  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x00, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x00,
-  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x10, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x10,
-  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x20, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x20,
-  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x30, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x30,
-  // local.get $p; i32.const 64; i32.add; local.tee $p; local.get $end; i32.lt_u; br_if 0
-  0x20, 0x00, 0x41, 0xc0, 0x00, 0x6a, 0x22, 0x00, 0x20, 0x01, 0x49, 0x0d, 0x00,
-  0x0b, // end loop
-  0x0b, // end func
-]);
-
-/** Just the slice of the WebAssembly API used here; the project's `lib` has no DOM/wasm typings. */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-}
-/** The kernel's memory: one 64 KiB page, which only a separate instance (the send arena) grows. */
-export interface KernelMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-
-interface KernelExports {
-  readonly m: KernelMemory;
-  readonly x: (p: number, end: number, key: number) => void;
-}
-
+/** The shared instance `mask` runs: its code, and a view of its whole memory. */
 interface Kernel {
-  readonly run: KernelExports["x"];
-  /** A view of the whole wasm memory. */
+  readonly run: KernelInstance["run"];
   readonly memory: Uint8Array;
 }
 
-/** @internal One instance of the kernel: `run(p, end, key)` XORs memory[p..end) (p 16-aligned, whole 64-byte blocks). */
-export interface KernelInstance {
-  readonly run: KernelExports["x"];
-  readonly memory: KernelMemory;
-}
-
-let compiled: { readonly wasm: WasmApi; readonly module: object } | undefined;
-
-/**
- * Compiles the kernel synchronously (131 bytes, well under browsers' main-thread sync-compile limit), or
- * returns undefined when wasm or wasm SIMD is missing or forbidden (e.g. by a CSP without 'wasm-unsafe-eval').
- */
+/** Probed once, when this module loads; undefined without wasm SIMD. */
 function loadKernel(): Kernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (typeof wasm !== "object" || wasm === null) return undefined;
-  try {
-    if (!wasm.validate(KERNEL)) return undefined;
-    compiled = { wasm, module: new wasm.Module(KERNEL) };
-    const instance = instantiateKernel()!;
-    // This instance's memory never grows, so this view never detaches.
-    return { run: instance.run, memory: new Uint8Array(instance.memory.buffer) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** @internal A new instance of the kernel with a memory of its own, or undefined without wasm SIMD. */
-export function instantiateKernel(): KernelInstance | undefined {
-  if (compiled === undefined) return undefined;
-  const exports = new compiled.wasm.Instance(compiled.module, {}).exports as KernelExports;
-  return { run: exports.x, memory: exports.m };
+  const instance = instantiateKernel();
+  // This instance's memory never grows, so this view never detaches.
+  return instance === undefined ? undefined : { run: instance.run, memory: new Uint8Array(instance.memory.buffer) };
 }
 
 const kernel = loadKernel();

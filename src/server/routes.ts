@@ -2,7 +2,7 @@ import { Socket } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { DefaultWebSocketSession } from "../session/default-session.js";
-import { SocketTransport } from "../transport/socket-transport.js";
+import { createSocketTransport } from "../transport/create-socket-transport.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { computeAccept } from "../protocol/handshake.js";
 import { collectRoutes, type DefaultWebSocketServerSession, type WebSocketRoute, type WebSocketRouting } from "./routing.js";
@@ -18,9 +18,7 @@ import {
   type RefusedUpgrade,
 } from "./server-handshake.js";
 import { report, runHandler } from "./session-runner.js";
-import type { FrameTransport } from "../session/transport.js";
 import { answerExtensionOffers, MalformedExtensionOffer, type ExtensionAnswer } from "../extensions/server-negotiation.js";
-import { ExtensionTransport } from "../extensions/extension-transport.js";
 
 /** How `WebSocketRoutes.close()` ends the sessions. */
 export interface CloseRoutesOptions {
@@ -212,9 +210,7 @@ class RouteHandler implements WebSocketRoutes {
     socket.setTimeout(0);
     socket.write(acceptResponseHead(computeAccept(check.key), protocol, agreed.header));
     const options = this.options;
-    const sockets = new SocketTransport(socket, { role: "server", maxFrameSize: options.maxFrameSize, head, allowedRsv: agreed.rsv });
-    // Without an agreed extension the session talks to the socket transport directly: nothing is added per frame.
-    const transport: FrameTransport = agreed.codecs.length === 0 ? sockets : new ExtensionTransport(sockets, agreed.codecs);
+    const transport = createSocketTransport(socket, "server", agreed, { maxFrameSize: options.maxFrameSize, head });
     const session = new DefaultWebSocketSession({
       transport,
       protocol,

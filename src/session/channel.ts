@@ -1,4 +1,5 @@
 import { ChannelOverflowError, ClosedReceiveChannelError, ClosedSendChannelError } from "../errors.js";
+import { ArrayQueue } from "../util/array-queue.js";
 
 /** What a full channel does with one more element: wait for room, or close with `ChannelOverflowError`. */
 export type OverflowPolicy = "suspend" | "close";
@@ -38,17 +39,12 @@ export interface SendChannel<T> {
 }
 
 /**
- * @internal Told when a channel's content changes, so its owner moves bytes without polling. Each call
- * gets the channel's `owner`, so one observer object serves every channel of its kind (no closures
- * per channel).
+ * @internal Told when an element is taken out of a channel, so its owner can let more in (a session
+ * reads from the connection again). Each call gets the channel's `owner`, so one observer object serves
+ * every channel of its kind (no closures per channel).
  */
 export interface ChannelObserver<T> {
-  /** An element was taken out (room appeared). */
-  onTaken?(owner: unknown, value: T): void;
-  /** An element was put in (something to take). */
-  onAdded?(owner: unknown): void;
-  /** Checks an element before it is accepted; throws to refuse it. */
-  validate?(owner: unknown, value: T): void;
+  onTaken(owner: unknown, value: T): void;
 }
 
 /** A waiting `receive()` (`iterator` false) or async iterator `next()` (true, given `IteratorResult`s). */
@@ -66,16 +62,14 @@ interface PendingSend<T> {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** The buffer of every channel that has buffered nothing yet; never written to. */
-const NO_ITEMS: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 /**
  * A bounded FIFO channel between a producer and a consumer. A waiting receiver is handed an element
  * directly; buffered elements are returned at once, with no timer or extra queue hop.
  */
 export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
-  /** Buffered elements from `head` on; `NO_ITEMS` until the first one (an idle channel allocates no array). */
-  private items: T[] = NO_ITEMS as T[];
-  private head = 0;
+  /** Buffered elements (an idle channel's queue holds no array). */
+  private readonly items = new ArrayQueue<T>();
   /** Waiting receivers, oldest first: one waiter alone (the usual case), an array of several, or null. */
   private receivers: Waiter | Waiter[] | null = null;
   private senders: PendingSend<T>[] | null = null;
@@ -100,7 +94,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
   /** Buffered elements. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   get isEmpty(): boolean {
@@ -120,12 +114,6 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   send(value: T): Promise<void> {
-    // A wrong value is the caller's mistake whatever the channel's state: said first.
-    try {
-      this.observer?.validate?.(this.owner, value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     if (this.closed) return Promise.reject(this.sendError());
     if (this.offer(value)) return RESOLVED;
     if (this.onOverflow === "close") {
@@ -139,7 +127,6 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   trySend(value: T): boolean {
-    this.observer?.validate?.(this.owner, value);
     if (this.closed) return false;
     return this.offer(value);
   }
@@ -148,8 +135,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   push(value: T): void {
     if (this.closed) return;
     if (!this.handOff(value)) {
-      this.buffer().push(value);
-      this.observer?.onAdded?.(this.owner);
+      this.items.push(value);
     }
   }
 
@@ -161,18 +147,10 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   tryReceive(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const value = this.items[this.head];
-    this.items[this.head++] = undefined as T;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const value = this.items.shift();
+    if (value === undefined) return undefined;
     this.admitSender();
-    this.observer?.onTaken?.(this.owner, value);
+    this.observer?.onTaken(this.owner, value);
     return value;
   }
 
@@ -190,8 +168,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   /** Closes and drops everything buffered or waiting to be sent. */
   cancel(cause?: Error): void {
     this.close(cause);
-    this.items = NO_ITEMS as T[];
-    this.head = 0;
+    this.items.clear();
     const senders = this.senders;
     this.senders = null;
     if (senders) for (const s of senders) s.reject(this.sendError());
@@ -222,15 +199,8 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   private offer(value: T): boolean {
     if (this.handOff(value)) return true;
     if (this.size >= this.capacity) return false;
-    this.buffer().push(value);
-    this.observer?.onAdded?.(this.owner);
+    this.items.push(value);
     return true;
-  }
-
-  /** The buffer to push into, allocated on first use. */
-  private buffer(): T[] {
-    const items = this.items;
-    return items === NO_ITEMS ? (this.items = []) : items;
   }
 
   private addReceiver(waiter: Waiter): void {
@@ -253,7 +223,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
       this.receivers = null;
     }
     waiter.resolve(waiter.iterator ? { value, done: false } : value);
-    this.observer?.onTaken?.(this.owner, value);
+    this.observer?.onTaken(this.owner, value);
     return true;
   }
 
@@ -261,7 +231,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     const senders = this.senders;
     if (senders === null || senders.length === 0 || this.size >= this.capacity) return;
     const sender = senders.shift()!;
-    this.buffer().push(sender.value);
+    this.items.push(sender.value);
     sender.resolve();
     if (this.closed && senders.length === 0 && this.size === 0) this.failReceivers();
   }

@@ -1,11 +1,9 @@
 import { Frame } from "../protocol/frame.js";
-import type { FrameSink, FrameTransport } from "../session/transport.js";
+import type { FrameSink, FrameTransport } from "../transport/frame-transport.js";
 import { FrameTooBigError } from "../errors.js";
 import { backgroundTimer } from "../util/timers.js";
+import { soon } from "../util/scheduling.js";
 
-/** Runs `callback` soon, after the current task: on Node's nextTick queue, else as a microtask. */
-const schedule: (callback: () => void) => void =
-  typeof globalThis.process?.nextTick === "function" ? (cb) => process.nextTick(cb) : queueMicrotask;
 
 /** @internal Settings of one end of an in-memory connection. */
 export interface MemoryTransportOptions {
@@ -118,6 +116,20 @@ export class MemoryTransport implements FrameTransport {
     this.finish();
   }
 
+  // Shared callbacks for `soon`: no closure per call.
+  private static deliverScheduled(transport: MemoryTransport): void {
+    transport.deliveryScheduled = false;
+    transport.deliver();
+  }
+
+  private static reportDrain(transport: MemoryTransport): void {
+    if (!transport.closed) transport.sink?.onDrain();
+  }
+
+  private static reportClosedTo(sink: FrameSink): void {
+    sink.onClosed(null);
+  }
+
   /** The peer wrote `frames`: keep copies and deliver them on a later tick. */
   private receive(frames: readonly Frame[]): void {
     if (this.closed) return;
@@ -132,10 +144,7 @@ export class MemoryTransport implements FrameTransport {
   private scheduleDelivery(): void {
     if (this.deliveryScheduled || this.closed) return;
     this.deliveryScheduled = true;
-    schedule(() => {
-      this.deliveryScheduled = false;
-      this.deliver();
-    });
+    soon(MemoryTransport.deliverScheduled, this);
   }
 
   /** Hands waiting frames to the sink until it asks for a pause, then sees the peer's end-of-stream. */
@@ -185,9 +194,7 @@ export class MemoryTransport implements FrameTransport {
   private onPeerDelivered(waitingBytes: number): void {
     if (!this.writeBlocked || this.closed || waitingBytes > this.highWaterMark / 2) return;
     this.writeBlocked = false;
-    schedule(() => {
-      if (!this.closed) this.sink?.onDrain();
-    });
+    soon(MemoryTransport.reportDrain, this);
   }
 
   /** Sends our end-of-stream behind what we wrote. */
@@ -213,7 +220,7 @@ export class MemoryTransport implements FrameTransport {
     const sink = this.sink;
     if (sink === null || this.closedReported) return;
     this.closedReported = true;
-    schedule(() => sink.onClosed(null));
+    soon(MemoryTransport.reportClosedTo, sink);
   }
 }
 

@@ -2,9 +2,8 @@ import type { Socket } from "node:net";
 import type { Frame } from "../protocol/frame.js";
 import { FrameParser, type RsvBits } from "../protocol/frame-parser.js";
 import { FrameSerializer } from "../protocol/frame-serializer.js";
-import { returnArena } from "../protocol/mask-arena.js";
-import type { FrameSink, FrameTransport } from "../session/transport.js";
-import { backgroundTimer } from "../util/timers.js";
+import { ArenaAccount } from "../protocol/mask-arena.js";
+import type { FrameSink, FrameTransport } from "./frame-transport.js";
 import { installNativeUtf8 } from "../protocol/utf8-node.js";
 
 // Node validates UTF-8 natively; an explicit call survives bundlers that drop side-effect imports.
@@ -50,9 +49,9 @@ function onSocketEnd(this: OwnedSocket): void {
  * through within the call (nothing is left queued), else when everything queued so far is written
  * or dropped (Node calls back for both).
  */
-function giveBackWhenWritten(socket: Socket, lent: number): void {
-  if (socket.writableLength === 0) returnArena(lent);
-  else socket.write(EMPTY, () => returnArena(lent));
+function giveBackWhenWritten(socket: Socket, account: ArenaAccount, lent: number): void {
+  if (socket.writableLength === 0) account.giveBack(lent);
+  else socket.write(EMPTY, () => account.giveBack(lent));
 }
 
 /**
@@ -67,6 +66,8 @@ export class SocketTransport implements FrameTransport {
   private readonly socket: Socket;
   private readonly parser: FrameParser;
   private readonly serializer: FrameSerializer;
+  /** This connection's share of the arena its large frames are built in (a client's only: a server does not mask). */
+  private readonly arena: ArenaAccount | null;
   private readonly isServer: boolean;
   /** @internal */
   sink: FrameSink | null = null;
@@ -75,7 +76,8 @@ export class SocketTransport implements FrameTransport {
   private failed = false;
   /** @internal The socket's error, reported when it closes. */
   error: Error | null = null;
-  private endTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `end()` was called: the connection is closing, and reading goes on until the peer's end. */
+  private ending = false;
 
   constructor(socket: Socket, options: SocketTransportOptions) {
     this.socket = socket;
@@ -86,7 +88,8 @@ export class SocketTransport implements FrameTransport {
       maxFrameSize: options.maxFrameSize,
       allowedRsv: options.allowedRsv,
     });
-    this.serializer = new FrameSerializer({ mask: this.masking, arena: true });
+    this.arena = this.masking ? new ArenaAccount() : null;
+    this.serializer = new FrameSerializer({ mask: this.masking, arena: this.arena ?? undefined });
     if (options.head && options.head.length > 0) this.parser.push(options.head);
   }
 
@@ -131,14 +134,14 @@ export class SocketTransport implements FrameTransport {
       socket.uncork();
       ok = !socket.writableNeedDrain;
     }
-    if (lent > 0) giveBackWhenWritten(socket, lent);
+    if (lent > 0) giveBackWhenWritten(socket, this.arena!, lent);
     return ok;
   }
 
   pause(): void {
     // Once ending, reading goes on so the peer's FIN is seen (a session that fails returns false
     // from onFrame after calling end(), which would otherwise stall the close for the grace period).
-    if (this.endTimer !== null) return;
+    if (this.ending) return;
     this.paused = true;
     this.socket.pause();
   }
@@ -158,13 +161,14 @@ export class SocketTransport implements FrameTransport {
 
   end(graceMillis: number): void {
     const socket = this.socket;
-    if (this.endTimer !== null || socket.destroyed) return;
+    if (this.ending || socket.destroyed) return;
+    this.ending = true;
     // Nothing more is delivered, but reading goes on so the peer's FIN is seen.
     this.failed = true;
     socket.resume();
-    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for that, within reason.
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for that (the session's deadline
+    // bounds the wait), unless the session failed the connection and waits for nobody.
     if (this.isServer || graceMillis <= 0 || socket.readableEnded) socket.end();
-    this.endTimer = backgroundTimer(() => socket.destroy(), Math.max(graceMillis, 1000));
   }
 
   destroy(): void {
@@ -205,8 +209,6 @@ export class SocketTransport implements FrameTransport {
 
   /** @internal */
   onSocketClose(): void {
-    if (this.endTimer !== null) clearTimeout(this.endTimer);
-    this.endTimer = null;
     const sink = this.sink;
     this.sink = null;
     sink?.onClosed(this.error);

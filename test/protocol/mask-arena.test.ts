@@ -1,20 +1,18 @@
-import { test, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FrameSerializer } from "../../src/protocol/frame-serializer.js";
-import { ARENA_MIN_PAYLOAD, arenaBatchesLent, returnArena } from "../../src/protocol/mask-arena.js";
+import { ACCOUNT_BYTES, ARENA_MIN_PAYLOAD, ArenaAccount, arenaFramesLent } from "../../src/protocol/mask-arena.js";
 import { hasWasmSimd } from "../../src/protocol/masking.js";
 import { Frame } from "../../src/protocol/frame.js";
 import { concatBytes, decodeFrames, patternBytes } from "../helpers/frames.js";
 
-// The serializer with the arena is what a client's socket uses; decodeFrames (the test helper, an
-// independent decoder) checks every frame's bytes and unmasks them itself.
+// The serializer with an arena account is what a client's socket uses, one account per connection;
+// decodeFrames (the test helper, an independent decoder) checks every frame's bytes and unmasks them itself.
 
-afterEach(() => returnArena(arenaBatchesLent()));
-
-function serialize(frames: readonly Frame[]): { chunks: Uint8Array[]; lent: number } {
+function serialize(frames: readonly Frame[], account = new ArenaAccount()): { chunks: Uint8Array[]; lent: number; account: ArenaAccount } {
   const chunks: Uint8Array[] = [];
-  const lent = new FrameSerializer({ mask: true, arena: true }).serialize(frames, chunks);
-  return { chunks, lent };
+  const lent = new FrameSerializer({ mask: true, arena: account }).serialize(frames, chunks);
+  return { chunks, lent, account };
 }
 
 function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
@@ -25,9 +23,10 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void
 test("large frames are built in the arena, masked with a key of their own, and decode to the payload", { skip: !hasWasmSimd }, () => {
   const sizes = [ARENA_MIN_PAYLOAD, 65536, 65536 + 3, 200_003];
   const payloads = sizes.map((size, i) => patternBytes(size, i + 1));
-  const { chunks, lent } = serialize(payloads.map((p) => new Frame.Binary(p)));
+  const { chunks, lent, account } = serialize(payloads.map((p) => new Frame.Binary(p)));
   assert.equal(lent, sizes.length);
-  assert.equal(arenaBatchesLent(), sizes.length);
+  assert.equal(account.framesLent, sizes.length);
+  assert.equal(arenaFramesLent(), sizes.length);
   const decoded = decodeFrames(concatBytes(chunks));
   assert.equal(decoded.length, sizes.length);
   decoded.forEach((frame, i) => {
@@ -37,6 +36,8 @@ test("large frames are built in the arena, masked with a key of their own, and d
   assert.equal(new Set(decoded.map((f) => Buffer.from(f.maskKey!).toString("hex"))).size, sizes.length, "a fresh key per frame");
   // The caller's bytes are never changed.
   payloads.forEach((p, i) => sameBytes(p, patternBytes(sizes[i], i + 1), `source ${i}`));
+  account.giveBack(lent);
+  assert.equal(arenaFramesLent(), 0);
 });
 
 test("small and large frames interleave in order; text is encoded straight into the arena", { skip: !hasWasmSimd }, () => {
@@ -49,8 +50,9 @@ test("small and large frames interleave in order; text is encoded straight into 
     new Frame.Text(big),
     new Frame.Binary(patternBytes(300, 9)),
   ];
-  const { chunks, lent } = serialize(frames);
+  const { chunks, lent, account } = serialize(frames);
   assert.equal(lent, 2);
+  account.giveBack(lent);
   const decoded = decodeFrames(concatBytes(chunks));
   assert.deepEqual(
     decoded.map((f) => [f.opcode, f.fin, f.payload.length]),
@@ -67,26 +69,66 @@ test("small and large frames interleave in order; text is encoded straight into 
   assert.equal(Buffer.from(decoded[4].payload).toString("utf8"), big);
 });
 
-test("a full arena sends the rest the ordinary way, and giving back frees it all", { skip: !hasWasmSimd }, () => {
-  const payloads = Array.from({ length: 20 }, (_, i) => patternBytes(100_000, 100 + i)); // 2 MB > the arena
-  const { chunks, lent } = serialize(payloads.map((p) => new Frame.Binary(p)));
+test("a connection at its share sends the rest the ordinary way, and giving back frees its room", { skip: !hasWasmSimd }, () => {
+  const payloads = Array.from({ length: 20 }, (_, i) => patternBytes(100_000, 100 + i)); // 2 MB > one share
+  const { chunks, lent, account } = serialize(payloads.map((p) => new Frame.Binary(p)));
   assert.ok(lent > 0 && lent < payloads.length, `some frames in the arena, not all (${lent})`);
+  assert.ok(lent * 100_000 <= ACCOUNT_BYTES, "no more than its share");
   decodeFrames(concatBytes(chunks)).forEach((frame, i) => sameBytes(frame.payload, payloads[i], `frame ${i}`));
 
-  // While lent, another batch cannot reuse those bytes; once given back, the arena starts over.
-  const held = serialize([new Frame.Binary(patternBytes(100_000, 1))]);
+  // While its frames are lent, the same connection gets no more room; once given back, it does.
+  const held = serialize([new Frame.Binary(patternBytes(100_000, 1))], account);
   assert.equal(held.lent, 0, "no room while the first batch is out");
   sameBytes(decodeFrames(concatBytes(chunks))[0].payload, payloads[0], "first batch intact while lent");
-  returnArena(lent);
-  const again = serialize([new Frame.Binary(patternBytes(100_000, 2))]);
+  account.giveBack(lent);
+  assert.equal(account.framesLent, 0);
+  const again = serialize([new Frame.Binary(patternBytes(100_000, 2))], account);
   assert.equal(again.lent, 1);
   sameBytes(decodeFrames(concatBytes(again.chunks))[0].payload, patternBytes(100_000, 2), "after return");
+  account.giveBack(1);
+});
+
+test("a connection that keeps its frames lent leaves the arena's fast path to every other connection", { skip: !hasWasmSimd }, () => {
+  const batch = (seed: number): Frame[] => Array.from({ length: 16 }, (_, i) => new Frame.Binary(patternBytes(64 * 1024, seed + i)));
+  // A stalled connection: a peer that does not read, so nothing it wrote is ever given back.
+  const stalled = serialize(batch(1));
+  const stalledAgain = serialize(batch(50), stalled.account);
+  assert.ok(stalled.lent >= 15, `the stalled connection had its share (${stalled.lent})`);
+  assert.equal(stalledAgain.lent, 0, "and gets no more while it holds it");
+  // Other connections keep building their large frames in the arena, batch after batch (each given
+  // back once written, as on a healthy connection).
+  for (let round = 0; round < 4; round++) {
+    const other = serialize(batch(100 * round));
+    assert.equal(other.lent, stalled.lent, `round ${round}: another connection's batch is in the arena too`);
+    decodeFrames(concatBytes(other.chunks)).forEach((frame, i) => sameBytes(frame.payload, patternBytes(64 * 1024, 100 * round + i), `round ${round} frame ${i}`));
+    other.account.giveBack(other.lent);
+  }
+  // The stalled connection's bytes were never overwritten meanwhile.
+  decodeFrames(concatBytes(stalled.chunks)).forEach((frame, i) => sameBytes(frame.payload, patternBytes(64 * 1024, 1 + i), `stalled frame ${i}`));
+  stalled.account.giveBack(stalled.lent);
+  assert.equal(arenaFramesLent(), 0);
+});
+
+test("room given back out of order between connections is reused", { skip: !hasWasmSimd }, () => {
+  const frame = (seed: number): Frame => new Frame.Binary(patternBytes(300_000, seed));
+  const a = serialize([frame(1)]);
+  const b = serialize([frame(2)]);
+  const c = serialize([frame(3)]);
+  assert.deepEqual([a.lent, b.lent, c.lent], [1, 1, 1]);
+  b.account.giveBack(1); // a gap in the middle of the arena
+  const d = serialize([frame(4), frame(5)]);
+  assert.equal(d.lent, 2, "one frame in the gap, one after the others");
+  for (const [run, seeds] of [[a, [1]], [c, [3]], [d, [4, 5]]] as const) {
+    decodeFrames(concatBytes(run.chunks)).forEach((f, i) => sameBytes(f.payload, patternBytes(300_000, seeds[i]), `frame ${seeds[i]}`));
+  }
+  for (const run of [a, c, d]) run.account.giveBack(run.lent);
+  assert.equal(arenaFramesLent(), 0);
 });
 
 test("without the arena option nothing is lent", () => {
   const chunks: Uint8Array[] = [];
   const lent = new FrameSerializer({ mask: true }).serialize([new Frame.Binary(patternBytes(65536, 3))], chunks);
   assert.equal(lent, 0);
-  assert.equal(arenaBatchesLent(), 0);
+  assert.equal(arenaFramesLent(), 0);
   sameBytes(decodeFrames(concatBytes(chunks))[0].payload, patternBytes(65536, 3), "ordinary path");
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { CIO, HttpClient, WebSockets } from "../../src/index.js";
-import { arenaBatchesLent } from "../../src/protocol/mask-arena.js";
+import { arenaFramesLent } from "../../src/protocol/mask-arena.js";
 import { hasWasmSimd } from "../../src/protocol/masking.js";
 import { delay, startWsPeer, waitFor, within, TEST_CA, type WsPeer } from "../helpers/ws-peer.js";
 import { patternBytes } from "../helpers/frames.js";
@@ -30,7 +30,7 @@ async function sendAndCheck(peer: WsPeer, url: string, client: HttpClient, count
   if (readLate) {
     // Let the writes stall, then read: frames lent meanwhile must not have been overwritten.
     await delay(300);
-    lentWhileStalled = arenaBatchesLent();
+    lentWhileStalled = arenaFramesLent();
     (socket as unknown as { _socket: { resume(): void } })._socket.resume();
   }
   await within(Promise.all(sends), 20_000, "the sends");
@@ -38,7 +38,7 @@ async function sendAndCheck(peer: WsPeer, url: string, client: HttpClient, count
   assert.deepEqual(received, expected);
   if (readLate) assert.ok(lentWhileStalled > 0, "the run had frames lent while the peer did not read");
   await session.close();
-  await waitFor(() => arenaBatchesLent() === 0 || undefined, 5_000, "all arena room given back");
+  await waitFor(() => arenaFramesLent() === 0 || undefined, 5_000, "all arena room given back");
 }
 
 test("frames lent while a peer does not read arrive intact, and the arena is given back", T, async () => {
@@ -74,11 +74,11 @@ test("a connection that dies with frames lent still gives the arena back", T, as
     const { socket } = await peer.nextConnection();
     (socket as unknown as { _socket: { pause(): void } })._socket.pause();
     const sends = Array.from({ length: 300 }, (_, i) => session.send(patternBytes(64 * 1024, i)).catch(() => {}));
-    await waitFor(() => arenaBatchesLent() > 0 || undefined, 5_000, "frames lent");
+    await waitFor(() => arenaFramesLent() > 0 || undefined, 5_000, "frames lent");
     socket.terminate();
     await Promise.all(sends);
     await session.closeReason;
-    await waitFor(() => arenaBatchesLent() === 0 || undefined, 5_000, "all arena room given back");
+    await waitFor(() => arenaFramesLent() === 0 || undefined, 5_000, "all arena room given back");
   } finally {
     client.close();
     await peer.close();

@@ -7,11 +7,9 @@ import type { CioEngineConfig } from "./cio-config.js";
 import { ResponseHeadParser, type ResponseHead } from "../../http/response-head.js";
 import { bodyExcerpt } from "../../http/chunked-body.js";
 import { computeAccept, generateWebSocketKey, headerHasToken } from "../../protocol/handshake.js";
-import { SocketTransport } from "../../transport/socket-transport.js";
-import type { FrameTransport } from "../../session/transport.js";
+import { createSocketTransport } from "../../transport/create-socket-transport.js";
 import type { ExtensionOffering } from "../../extensions/extension.js";
 import { acceptExtensionAnswer, extensionOfferHeader, type AgreedExtensions } from "../../extensions/client-negotiation.js";
-import { ExtensionTransport } from "../../extensions/extension-transport.js";
 import { ConnectTimeoutError, WebSocketHandshakeError } from "../../errors.js";
 import { toConnectError } from "../connect-error.js";
 
@@ -99,9 +97,7 @@ export function openHandshake(
       }
       cleanup();
       socket.pause();
-      const sockets = new SocketTransport(socket, { role: "client", maxFrameSize: request.maxFrameSize, head: rest, allowedRsv: agreed.rsv });
-      // Without an agreed extension the session talks to the socket transport directly: nothing is added per frame.
-      const transport: FrameTransport = agreed.codecs.length === 0 ? sockets : new ExtensionTransport(sockets, agreed.codecs);
+      const transport = createSocketTransport(socket, "client", agreed, { maxFrameSize: request.maxFrameSize, head: rest });
       resolve({ transport, response, protocol, extensions: agreed.negotiated });
     };
 

@@ -1,6 +1,6 @@
 import { Frame } from "../../protocol/frame.js";
 import { CloseReason, isSendableCloseCode } from "../../protocol/close-reason.js";
-import type { FrameSink, FrameTransport } from "../../session/transport.js";
+import type { FrameSink, FrameTransport } from "../../transport/frame-transport.js";
 import { FrameTooBigError, ProtocolViolationError } from "../../errors.js";
 import { backgroundTimer } from "../../util/timers.js";
 import { capabilityError, type HttpClientEngine } from "../engine.js";

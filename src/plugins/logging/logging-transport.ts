@@ -1,6 +1,6 @@
 import { Frame } from "../../protocol/frame.js";
 import { FrameType } from "../../protocol/frame-type.js";
-import type { FrameSink, FrameTransport } from "../../session/transport.js";
+import type { FrameSink, FrameTransport } from "../../transport/frame-transport.js";
 import { WebSocketSession } from "../../session/websocket-session.js";
 import { Channel } from "../../session/channel.js";
 import type { ConnectionLog } from "./connection-log.js";
@@ -62,11 +62,6 @@ export class LoggingTransport implements FrameTransport, FrameSink {
     const accepted = this.inner.write(frames);
     if (!accepted && this.log.all) this.log.line("write buffer full: waiting for a drain");
     return accepted;
-  }
-
-  pause(): void {
-    if (this.log.all) this.log.line("reading paused");
-    this.inner.pause();
   }
 
   resume(): void {

@@ -1,5 +1,5 @@
 // Helpers for the Logging tests: a logger that records its lines and lets a test wait for one.
-import type { FrameTransport } from "../../../src/session/transport.js";
+import type { FrameTransport } from "../../../src/transport/frame-transport.js";
 import type { WebSocketSession } from "../../../src/index.js";
 
 /** A `Logger` that keeps every line, for assertions and for grepping for secrets. */

@@ -17,9 +17,22 @@ const text = (value: string): Frame => new Frame.Text(true, new TextEncoder().en
 const textOf = (frame: Frame): string => new TextDecoder().decode(frame.data);
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** An `outgoing` that checks each frame as a session's does, with the check set by the test. */
+class CheckedChannel extends Channel<Frame> {
+  check: (frame: Frame) => void = () => {};
+  override send(frame: Frame): Promise<void> {
+    try {
+      this.check(frame);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.send(frame);
+  }
+}
+
 /** The parts of a default session a connection uses, with its flushes settled by hand. */
 class FakeSession {
-  readonly outgoing: Channel<Frame>;
+  readonly outgoing: CheckedChannel;
   readonly incoming = new Channel<Frame>();
   readonly closes: (CloseReason | undefined)[] = [];
   readonly closeReason: Promise<CloseReason | null>;
@@ -27,7 +40,7 @@ class FakeSession {
   private end!: (reason: CloseReason | null) => void;
 
   constructor(capacity = Infinity) {
-    this.outgoing = new Channel<Frame>({ capacity, onOverflow: "suspend" });
+    this.outgoing = new CheckedChannel({ capacity, onOverflow: "suspend" });
     this.closeReason = new Promise((resolve) => (this.end = resolve));
   }
   flush(): Promise<void> {
@@ -145,10 +158,8 @@ describe("ReconnectConnection", () => {
   test("a message the session refuses for good is reported and the rest goes on", T, async () => {
     const { session, conn, host } = setup(1);
     let refuse = false;
-    session.outgoing.observer = {
-      validate: (_owner, frame) => {
-        if (refuse && textOf(frame) === "bad") throw new RangeError("too big now");
-      },
+    session.outgoing.check = (frame) => {
+      if (refuse && textOf(frame) === "bad") throw new RangeError("too big now");
     };
     for (const value of ["a", "bad", "c"]) await host.queue.send(text(value));
     refuse = true;
