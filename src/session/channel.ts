@@ -68,8 +68,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * directly; buffered elements are returned at once, with no timer or extra queue hop.
  */
 export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
-  /** Buffered elements (an idle channel's queue holds no array). */
-  private readonly items = new ArrayQueue<T>();
+  /** Buffered elements; made on the first one that waits (an idle channel holds no queue). */
+  private items: ArrayQueue<T> | null = null;
   /** Waiting receivers, oldest first: one waiter alone (the usual case), an array of several, or null. */
   private receivers: Waiter | Waiter[] | null = null;
   private senders: PendingSend<T>[] | null = null;
@@ -94,7 +94,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
   /** Buffered elements. */
   get size(): number {
-    return this.items.size;
+    return this.items === null ? 0 : this.items.size;
   }
 
   get isEmpty(): boolean {
@@ -135,7 +135,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   push(value: T): void {
     if (this.closed) return;
     if (!this.handOff(value)) {
-      this.items.push(value);
+      (this.items ??= new ArrayQueue<T>()).push(value);
     }
   }
 
@@ -147,7 +147,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   }
 
   tryReceive(): T | undefined {
-    const value = this.items.shift();
+    const value = this.items?.shift();
     if (value === undefined) return undefined;
     this.admitSender();
     this.observer?.onTaken(this.owner, value);
@@ -168,7 +168,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   /** Closes and drops everything buffered or waiting to be sent. */
   cancel(cause?: Error): void {
     this.close(cause);
-    this.items.clear();
+    this.items?.clear();
     const senders = this.senders;
     this.senders = null;
     if (senders) for (const s of senders) s.reject(this.sendError());
@@ -199,7 +199,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
   private offer(value: T): boolean {
     if (this.handOff(value)) return true;
     if (this.size >= this.capacity) return false;
-    this.items.push(value);
+    (this.items ??= new ArrayQueue<T>()).push(value);
     return true;
   }
 
@@ -231,7 +231,7 @@ export class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     const senders = this.senders;
     if (senders === null || senders.length === 0 || this.size >= this.capacity) return;
     const sender = senders.shift()!;
-    this.items.push(sender.value);
+    (this.items ??= new ArrayQueue<T>()).push(sender.value);
     sender.resolve();
     if (this.closed && senders.length === 0 && this.size === 0) this.failReceivers();
   }

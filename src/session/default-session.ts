@@ -16,7 +16,8 @@ import { CloseReason } from "../protocol/close-reason.js";
 // The pings are its Heartbeat (heartbeat.ts); the answer to the peer's Close is the close handshake's.
 export class DefaultWebSocketSession extends WebSocketSession {
   private messageLimit = 0;
-  private readonly heartbeat: Heartbeat;
+  /** Made when pings are first asked for: most idle sessions never ping, and keep none. */
+  private heartbeat: Heartbeat | null = null;
   /** Fragments of the message being received, or null between messages. */
   private fragments: Uint8Array[] | null = null;
   private fragmentBytes = 0;
@@ -26,8 +27,6 @@ export class DefaultWebSocketSession extends WebSocketSession {
   /** @internal Sessions are made by engines (through the client's builders), the server and MockEngine. */
   constructor(init: SessionInit) {
     super(init, true);
-    this.heartbeat = new Heartbeat(this.outbox, this.closing);
-    this.closing.heartbeat = this.heartbeat;
     this.maxMessageSize = init.maxMessageSize ?? init.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     this.pingIntervalMillis = init.pingIntervalMillis ?? null;
   }
@@ -48,7 +47,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
 
   /** Milliseconds between pings, or null for none; takes effect at once. */
   get pingIntervalMillis(): number | null {
-    return this.heartbeat.intervalMillis;
+    return this.heartbeat?.intervalMillis ?? null;
   }
 
   /**
@@ -61,6 +60,11 @@ export class DefaultWebSocketSession extends WebSocketSession {
       throw rangeError("pingIntervalMillis", "a positive, finite number of milliseconds or null", millis);
     }
     if (millis !== null) this.transport.checkWritable?.(new Frame.Ping());
+    if (millis === null && this.heartbeat === null) return;
+    if (this.heartbeat === null) {
+      this.heartbeat = new Heartbeat(this.outbox, this.closing);
+      this.closing.heartbeat = this.heartbeat;
+    }
     this.heartbeat.intervalMillis = millis;
   }
 
@@ -74,7 +78,7 @@ export class DefaultWebSocketSession extends WebSocketSession {
       return true;
     }
     if (frame instanceof Frame.Pong) {
-      this.heartbeat.onPong();
+      this.heartbeat?.onPong();
       return true;
     }
     return this.onClose(frame as Frame.Close);
