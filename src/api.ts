@@ -68,7 +68,6 @@ export type {
   ServerExtension,
   ExtensionCodec,
   ExtensionParameter,
-  ExtensionRsvBits,
   DecodeLimits,
 } from "./extensions/extension.js";
 export type { RsvBits } from "./protocol/frame-parser.js";

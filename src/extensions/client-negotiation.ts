@@ -1,5 +1,6 @@
 import { formatExtensionHeader, parseExtensionHeader, type ExtensionElement } from "./extension-header.js";
-import type { ClientExtension, ExtensionCodec, ExtensionRsvBits, NegotiatedExtension } from "./extension.js";
+import type { ClientExtension, ExtensionCodec, NegotiatedExtension } from "./extension.js";
+import type { RsvBits } from "../protocol/frame-parser.js";
 import { NO_RSV, combineRsv, rsvOverlap } from "./rsv.js";
 import { WebSocketHandshakeError } from "../errors.js";
 
@@ -8,7 +9,7 @@ export interface AgreedExtensions {
   readonly negotiated: readonly NegotiatedExtension[];
   /** In the order the answer listed them: outgoing frames go through them first to last, incoming last to first. */
   readonly codecs: readonly ExtensionCodec[];
-  readonly rsv: ExtensionRsvBits;
+  readonly rsv: RsvBits;
 }
 
 /** Nothing agreed. */

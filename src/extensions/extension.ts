@@ -16,12 +16,6 @@ export interface NegotiatedExtension {
  */
 export type ExtensionParameter = readonly [name: string, value: string | true];
 
-/**
- * RSV bits (`RSV1` 0x40, `RSV2` 0x20, `RSV3` 0x10) an extension sets, by kind of frame. Received frames
- * with other bits set fail with 1002, and two extensions that use the same bit are never both agreed.
- */
-export type ExtensionRsvBits = RsvBits;
-
 /** Limits that a decoding extension enforces on what it produces, while it produces it. */
 export interface DecodeLimits {
   /** Largest payload of one decoded frame. */
@@ -40,7 +34,7 @@ export interface ExtensionCodec {
   /** The extension and its agreed parameters, as `session.extensions` lists them. */
   readonly negotiated: NegotiatedExtension;
   /** RSV bits this extension sets. */
-  readonly rsv: ExtensionRsvBits;
+  readonly rsv: RsvBits;
   /**
    * A received frame (Text and Binary frames include continuations, typed as their message; control
    * frames come too), turned into the frame to hand on, at once or later. Throw or reject with a

@@ -19,6 +19,7 @@ import {
   type HandshakeResponse,
 } from "../errors.js";
 import { MemoryTransport } from "./memory-transport.js";
+import { abortable } from "../util/abortable.js";
 import { rangeError, typeError } from "../util/describe-value.js";
 
 /** The session a mock server's handler gets: the same default session a `kite-ws/server` route gets (unmasked frames). */
@@ -226,7 +227,8 @@ export class MockEngine implements HttpClientEngine {
     const mockRequest = toMockRequest(request);
     this.requests.push(mockRequest);
 
-    const decision = await abortable(this.decide(mockRequest), signal);
+    const decided = this.decide(mockRequest);
+    const decision = await (signal === undefined ? decided : abortable(decided, signal));
     if (decision.status !== undefined && decision.status !== 101) throw refused(decision as MockRefusal);
     const accept = decision as MockAccept;
     const protocol = accept.protocol !== undefined ? accept.protocol : (this.options.protocols?.find((p) => request.protocols.includes(p)) ?? null);
@@ -343,24 +345,4 @@ function refused(refusal: MockRefusal): WebSocketHandshakeError {
   const response: HandshakeResponse = { status: refusal.status, statusText, headers: new Headers(refusal.headers) };
   const body = (refusal.body ?? "").slice(0, MAX_BODY_CHARS);
   return new WebSocketHandshakeError(`Expected status 101 Switching Protocols, got ${refusal.status} ${statusText}`.trim(), response, body);
-}
-
-/** `promise`, or a rejection with the signal's reason if it aborts first. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import type { ExtensionCodec, ExtensionRsvBits } from "../extensions/extension.js";
+import type { ExtensionCodec } from "../extensions/extension.js";
+import type { RsvBits } from "../protocol/frame-parser.js";
 import { ExtensionTransport } from "../extensions/extension-transport.js";
 import type { FrameTransport } from "./frame-transport.js";
 import { SocketTransport } from "./socket-transport.js";
@@ -8,7 +9,7 @@ import { SocketTransport } from "./socket-transport.js";
 export interface AgreedCodecs {
   /** In the order agreed: outgoing frames go through them first to last, incoming last to first. */
   readonly codecs: readonly ExtensionCodec[];
-  readonly rsv: ExtensionRsvBits;
+  readonly rsv: RsvBits;
 }
 
 /** @internal Limits and leftovers of the opening handshake. */

@@ -16,7 +16,7 @@ import {
   type DecodeLimits,
   type ExtensionCodec,
   type ExtensionParameter,
-  type ExtensionRsvBits,
+  type RsvBits,
   type ServerExtension,
   type WebSocketExtensionFactory,
   type WebSocketExtensionsConfig,
@@ -37,20 +37,20 @@ const RSV2 = 0x20;
 class XorConfig {
   key = 0x5a;
   /** The RSV bits to claim (to provoke clashes). */
-  rsv: ExtensionRsvBits = { messageStart: RSV2, continuation: 0, control: 0 };
+  rsv: RsvBits = { messageStart: RSV2, continuation: 0, control: 0 };
   name = "x-test-xor";
 }
 
 class XorCodec implements ExtensionCodec {
   readonly negotiated;
-  readonly rsv: ExtensionRsvBits;
+  readonly rsv: RsvBits;
   disposed = false;
   private receivingFirst = true;
   private sendingFirst = true;
   constructor(
     name: string,
     private readonly key: number,
-    rsv: ExtensionRsvBits,
+    rsv: RsvBits,
   ) {
     this.negotiated = { name, parameters: { key: String(key) } };
     this.rsv = rsv;

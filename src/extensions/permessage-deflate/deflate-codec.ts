@@ -1,4 +1,5 @@
-import type { DecodeLimits, ExtensionCodec, ExtensionRsvBits, NegotiatedExtension } from "../extension.js";
+import type { DecodeLimits, ExtensionCodec, NegotiatedExtension } from "../extension.js";
+import type { RsvBits } from "../../protocol/frame-parser.js";
 import type { CompressCondition } from "./deflate-config.js";
 import type { DeflateAgreement } from "./deflate-negotiation.js";
 import { PERMESSAGE_DEFLATE } from "./deflate-negotiation.js";
@@ -14,7 +15,7 @@ import { RSV1 } from "../../protocol/frame-parser.js";
  * RFC 7692 §6: the "Per-Message Compressed" bit is RSV1, set on the first frame of a compressed
  * message only; on a continuation or a control frame it fails the connection (the parser checks).
  */
-export const DEFLATE_RSV: ExtensionRsvBits = Object.freeze({ messageStart: RSV1, continuation: 0, control: 0 });
+export const DEFLATE_RSV: RsvBits = Object.freeze({ messageStart: RSV1, continuation: 0, control: 0 });
 
 /** Where a direction is: between messages, inside an uncompressed one, inside a compressed one. */
 const Message = { None: 0, Plain: 1, Compressed: 2 } as const;
