@@ -32,9 +32,6 @@ export interface RuntimeCloseEvent {
 export const CONNECTING = 0;
 /** @internal WHATWG `readyState`: open. */
 export const OPEN = 1;
-/** @internal WHATWG `readyState`: the close handshake is under way. */
-export const CLOSING = 2;
-
 
 /** @internal What a `PlatformTransport` needs from its engine. */
 export interface PlatformTransportOptions {
