@@ -1,4 +1,4 @@
-import { serve } from "../server/index.js";
+import { serve, type WebSocketServer } from "../server/index.js";
 import { HttpClient } from "../client/http-client.js";
 import { HttpMethod } from "../client/http-method.js";
 import { CIO } from "../engine/cio/cio-engine.js";
@@ -121,28 +121,41 @@ async function startServer(
   port: number | null,
   terminal: LineConsole,
   status: (line: string) => void,
-): Promise<Awaited<ReturnType<typeof serve>> | null> {
-  const listen = (at: number) =>
+): Promise<WebSocketServer | null> {
+  const started = await listenForDemo(port, DEFAULT_PORT, () =>
+    status(terminal.err.yellow(`port ${DEFAULT_PORT} is in use; using a free port instead (PORT=<n> npm start picks one)`)),
+  );
+  if ("server" in started) return started.server;
+  const hint = "run PORT=<n> npm start (or kite demo --port <n>), or PORT=0 for any free port";
+  terminal.status(terminal.err.red(`kite demo: ${listenFailure(started.failure, HOST, started.port, hint)}`));
+  return null;
+}
+
+/**
+ * @internal The demo's echo server on the port asked for, or on `preferred` when none was; when
+ * `preferred` is taken (and nobody asked for it in particular: the demo talks to itself, so any port
+ * does), on a free port, after telling `onFallback`. What failed, and on which port, otherwise.
+ */
+export async function listenForDemo(
+  asked: number | null,
+  preferred: number,
+  onFallback: () => void,
+): Promise<{ server: WebSocketServer } | { failure: unknown; port: number }> {
+  const listen = (at: number): Promise<WebSocketServer> =>
     serve({ host: HOST, port: at }, (routes) => {
       routes.webSocket(PATH, echoHandler(GREETING));
     });
-  let at = port ?? DEFAULT_PORT;
+  const port = asked ?? preferred;
   try {
-    return await listen(at);
+    return { server: await listen(port) };
   } catch (error) {
-    let failure = error;
-    if (port === null && (error as { code?: unknown } | null)?.code === "EADDRINUSE") {
-      // Nobody asked for 8080 in particular: the demo talks to itself, so any port does.
-      status(terminal.err.yellow(`port ${DEFAULT_PORT} is in use; using a free port instead (PORT=<n> npm start picks one)`));
-      try {
-        return await listen((at = 0));
-      } catch (retryError) {
-        failure = retryError;
-      }
-    }
-    const hint = "run PORT=<n> npm start (or kite demo --port <n>), or PORT=0 for any free port";
-    terminal.status(terminal.err.red(`kite demo: ${listenFailure(failure, HOST, at, hint)}`));
-    return null;
+    if (asked !== null || (error as { code?: unknown } | null)?.code !== "EADDRINUSE") return { failure: error, port };
+  }
+  onFallback();
+  try {
+    return { server: await listen(0) };
+  } catch (error) {
+    return { failure: error, port: 0 };
   }
 }
 

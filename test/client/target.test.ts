@@ -47,8 +47,8 @@ async function listener(): Promise<{ port: number; connections: Socket[]; close(
 
 describe("target: host", () => {
   test("a host with a port, a URL, whitespace, an empty string are TypeErrors naming host and quoting it", () => {
-    refused({ host: "example.invalid:8080", port: 8080, path: "/echo" }, 'host must be', '"example.invalid:8080" (a string)', "put the port in port: 8080");
-    refused({ host: "127.0.0.1:8080" }, /^host must be a host name or an IP address, without a port \(put the port in port: 8080\); got "127\.0\.0\.1:8080" \(a string\)$/);
+    refused({ host: "example.invalid:9001", port: 9001, path: "/echo" }, 'host must be', '"example.invalid:9001" (a string)', "put the port in port: 9001");
+    refused({ host: "127.0.0.1:9001" }, /^host must be a host name or an IP address, without a port \(put the port in port: 9001\); got "127\.0\.0\.1:9001" \(a string\)$/);
     refused({ host: "[::1]:8080" }, "without a port");
     refused({ host: "bad host" }, 'got "bad host" (a string)');
     refused({ host: "ws://127.0.0.1" }, "not a URL (pass a URL as url)", '"ws://127.0.0.1"');

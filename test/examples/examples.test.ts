@@ -7,7 +7,7 @@
 // The examples are the files pretest compiled into build/examples/. They import "kite-ws" by name, as a
 // user would; register-kite-ws.js resolves that name through package.json "exports" to the same test
 // build (build/src/...) instead of dist/, which other tests rebuild while the suite runs.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -65,41 +65,30 @@ function runnable(name: string): string {
   return join(build, "examples", name.replace(/\.ts$/, ".js").replace(/\.mts$/, ".mjs"));
 }
 
-/**
- * A WebSocket server on 127.0.0.1:8080 for as long as the examples run, as `kite echo` would be
- * when a user follows the README: examples must not need 8080 (nor get this server's greeting).
- * Null when 8080 was already taken, which proves as much.
- */
-let decoy: { server: WebSocketServer; state: { connections: number } } | null = null;
-const DECOY_GREETING = "the server on 8080, which no example's test should reach";
-
-before(async () => {
-  const state = { connections: 0 };
-  try {
-    const server = await serve({ host: "127.0.0.1", port: 8080 }, (routes) =>
-      routes.webSocket("/echo", async (session) => {
-        state.connections++;
-        await session.send(DECOY_GREETING);
-        for await (const frame of session.incoming) await session.send(frame);
-      }),
-    );
-    decoy = { server, state };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    // Something else holds 8080 (a user's `kite echo`, another test): the examples run beside it.
-  }
-});
-
-after(async () => {
-  await decoy?.server.close();
-});
+/** The examples' default port, which a user's `kite echo` may hold: the loopback guard refuses it. */
+const USERS_PORT = 8080;
 
 describe("examples/", () => {
   const examples = findExamples();
 
-  test("run while something listens on 127.0.0.1:8080 (a server of this test's, or another's)", (t) => {
-    if (decoy === null) t.diagnostic("8080 was taken already: the examples run beside whatever holds it");
-    else t.diagnostic("this test holds 127.0.0.1:8080 while the examples run");
+  test(`the guard the examples run under refuses port ${USERS_PORT} and other hosts, before any packet`, async () => {
+    const probe = `
+      import { connect } from "node:net";
+      for (const [port, host] of [[${USERS_PORT}, "127.0.0.1"], [80, "192.0.2.1"]]) {
+        const error = await new Promise((resolve) => connect(port, host).once("error", resolve).once("connect", () => resolve(null)));
+        console.log(error === null ? "connected" : error.message);
+      }`;
+    const child = spawn(process.execPath, ["--import", join(here, "loopback-only.js"), "--input-type=module", "-e", probe], {
+      env: { ...process.env, KITE_TEST_REFUSED_PORT: String(USERS_PORT) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => (out += text));
+    await new Promise((done) => child.once("close", done));
+    assert.deepEqual(out.trim().split("\n"), [
+      `examples under test connect to the port their test gives them, not to ${USERS_PORT} (test/examples/loopback-only.ts)`,
+      "examples connect to 127.0.0.1 only, not to 192.0.2.1 (test/examples/loopback-only.ts)",
+    ]);
   });
 
   test("has examples, and SETUP names only examples that exist", () => {
@@ -115,15 +104,12 @@ describe("examples/", () => {
       const file = runnable(name);
       assert.ok(existsSync(file), `${file} does not exist: is examples/ in tsconfig.json's "include"?`);
       const server = setup?.server ? await setup.server() : null;
-      const decoyConnections = decoy?.state.connections ?? 0;
       try {
         const run = await runExample(file, setup?.stdin ?? "", setup?.env?.(server) ?? {});
         const report = `\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
         assert.ok(!run.timedOut, `still running after ${EXAMPLE_TIMEOUT_MILLIS} ms, killed${report}`);
         assert.equal(run.code, 0, `exit code ${String(run.code)}, signal ${String(run.signal)}${report}`);
         if (setup?.stdout) assert.deepEqual(run.stdout.trimEnd().split("\n"), setup.stdout, report);
-        assert.ok(!run.stdout.includes(DECOY_GREETING), `examples/${name} connected to 127.0.0.1:8080${report}`);
-        assert.equal((decoy?.state.connections ?? 0) - decoyConnections, 0, `a connection reached the server on 8080 while examples/${name} ran`);
         t.diagnostic(`${name}: ${run.millis} ms`);
       } finally {
         await server?.close();
@@ -146,7 +132,7 @@ function runExample(file: string, stdin: string, extraEnv: Readonly<Record<strin
   // The test runner marks its children with NODE_TEST_CONTEXT; an example that uses node:test must
   // run as a plain program, reporting to its own stdout and setting its own exit code. PORT is the
   // example's only when SETUP gives it one.
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", KITE_TEST_REFUSED_PORT: String(USERS_PORT), ...extraEnv };
   if (!("PORT" in extraEnv)) delete env.PORT;
   delete env.NODE_TEST_CONTEXT;
   const started = performance.now();
