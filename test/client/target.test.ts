@@ -49,7 +49,7 @@ describe("target: host", () => {
   test("a host with a port, a URL, whitespace, an empty string are TypeErrors naming host and quoting it", () => {
     refused({ host: "example.invalid:9001", port: 9001, path: "/echo" }, 'host must be', '"example.invalid:9001" (a string)', "put the port in port: 9001");
     refused({ host: "127.0.0.1:9001" }, /^host must be a host name or an IP address, without a port \(put the port in port: 9001\); got "127\.0\.0\.1:9001" \(a string\)$/);
-    refused({ host: "[::1]:8080" }, "without a port");
+    refused({ host: "[::1]:9001" }, "without a port");
     refused({ host: "bad host" }, 'got "bad host" (a string)');
     refused({ host: "ws://127.0.0.1" }, "not a URL (pass a URL as url)", '"ws://127.0.0.1"');
     refused({ host: "" }, 'host must be a non-empty host name or an IP address; got "" (a string)');
@@ -59,7 +59,7 @@ describe("target: host", () => {
     refused({ host: "a\tb" }, "host must be");
     refused({ host: "[zz]" }, '"[zz]"');
     refused({ host: "foo.123" }, '"foo.123"');
-    refused({ host: 8080 }, "host must be", "got 8080 (a number)");
+    refused({ host: 9001 }, "host must be", "got 9001 (a number)");
     refused({ host: null }, "host must be", "got null");
   });
 
@@ -77,11 +77,11 @@ describe("target: host", () => {
   });
 
   test("names, IPv4, bare and bracketed IPv6 and Unicode names resolve to that host", () => {
-    assert.equal(resolve({ host: "example.com", port: 8080, path: "/echo" }).href, "ws://example.com:8080/echo");
+    assert.equal(resolve({ host: "example.com", port: 9001, path: "/echo" }).href, "ws://example.com:9001/echo");
     assert.equal(resolve({ host: "Example.COM" }).hostname, "example.com");
     assert.equal(resolve({ host: "127.0.0.1", port: 9 }).host, "127.0.0.1:9");
-    assert.equal(resolve({ host: "::1", port: 8080 }).host, "[::1]:8080");
-    assert.equal(resolve({ host: "[::1]", port: 8080 }).host, "[::1]:8080");
+    assert.equal(resolve({ host: "::1", port: 9001 }).host, "[::1]:9001");
+    assert.equal(resolve({ host: "[::1]", port: 9001 }).host, "[::1]:9001");
     assert.equal(resolve({ host: "2001:db8::1" }).hostname, "[2001:db8::1]");
     assert.equal(resolve({ host: "bücher.de" }).hostname, "xn--bcher-kva.de");
     assert.equal(resolve({ host: "my_host.local" }).hostname, "my_host.local");
@@ -145,8 +145,8 @@ describe("target: host", () => {
 });
 
 describe("target: port, path, method", () => {
-  test('port is a whole number from 1 to 65535: "8080" is a TypeError, not converted', () => {
-    refused({ host: "h", port: "8080" }, /^port must be a whole number from 1 to 65535; got "8080" \(a string\)$/);
+  test('port is a whole number from 1 to 65535: "9001" is a TypeError, not converted', () => {
+    refused({ host: "h", port: "9001" }, /^port must be a whole number from 1 to 65535; got "9001" \(a string\)$/);
     refused({ host: "h", port: 0 }, "got 0 (a number)");
     refused({ host: "h", port: 65_536 }, "got 65536 (a number)");
     refused({ host: "h", port: 1.5 }, "got 1.5 (a number)");
