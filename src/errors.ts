@@ -210,3 +210,8 @@ export class PluginNotInstalledError extends WebSocketError {
 export class ConverterNotFoundError extends WebSocketError {
   static override readonly code: WebSocketErrorCode = "KITE_ERR_NO_CONVERTER";
 }
+
+/** @internal What an `AbortSignal`'s reason fails a session with: the reason itself when it is an `Error`. */
+export function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`, { code: "KITE_ERR_ABORTED" });
+}

@@ -17,7 +17,7 @@ import { CloseReason, closeReasonOf } from "../protocol/close-reason.js";
 import type { WebSocketContentConverter } from "../serialization/converter.js";
 import type { NegotiatedExtension } from "../extensions/extension.js";
 import { soon } from "../util/scheduling.js";
-import { ChannelOverflowError, WebSocketError, type HandshakeResponse } from "../errors.js";
+import { ChannelOverflowError, abortError, type HandshakeResponse } from "../errors.js";
 
 /** Everything a session is made of; the engine's part is only the transport. */
 export interface SessionInit {
@@ -242,7 +242,7 @@ export class WebSocketSession implements AsyncDisposable {
 
   /** @internal Ends the session because its AbortSignal fired: Close 1001 if possible, then the connection is cut. */
   abort(reason: unknown): void {
-    const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`, { code: "KITE_ERR_ABORTED" });
+    const error = abortError(reason);
     this.closing.fail(error, CloseReason.Codes.GOING_AWAY);
   }
 

@@ -2,7 +2,7 @@ import { Channel } from "../../session/channel.js";
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import { Frame } from "../../protocol/frame.js";
 import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, truncateUtf8 } from "../../protocol/close-reason.js";
-import { ConnectionClosedError, WebSocketError } from "../../errors.js";
+import { ConnectionClosedError, WebSocketError, abortError } from "../../errors.js";
 import { backgroundTimer } from "../../util/timers.js";
 import { toError } from "../../util/to-error.js";
 import { Wakeups } from "../../util/wakeups.js";
@@ -97,7 +97,7 @@ export class ReconnectStateMachine {
     this.ended = new Promise((resolve) => (this.settleEnded = resolve));
     this.onAbort = () => {
       const reason: unknown = signal?.reason;
-      const error = reason instanceof Error ? reason : new WebSocketError(`Aborted: ${String(reason)}`, { code: "KITE_ERR_ABORTED" });
+      const error = abortError(reason);
       this.stop({ reason: new CloseReason(CloseReason.Codes.GOING_AWAY, ""), drain: false, error });
     };
     signal?.addEventListener("abort", this.onAbort, { once: true });
