@@ -1,15 +1,16 @@
 import { CloseReason } from "../protocol/close-reason.js";
 import { ClosedReceiveChannelError, ClosedSendChannelError } from "../errors.js";
-import type { DefaultWebSocketServerSession, WebSocketHandler } from "./routing.js";
-import type { WebSocketServerRequest } from "./server-request.js";
-import type { ServerErrorHandler } from "./server-options.js";
+import type { DefaultWebSocketServerSession } from "./routing.js";
 
 /** The 1011 reason a client gets for a handler's error unless `exposeErrors` is set. */
 const INTERNAL_ERROR_REASON = "Internal error";
 
-/** @internal How a route's handler is run: where its errors go, and whether the client sees their messages. */
-export interface HandlerErrorPolicy {
-  readonly onError: ServerErrorHandler;
+/**
+ * @internal How a route's handler is run: where its errors go, and whether the client sees their
+ * messages. `R` is the request the handler gets (a server's, or MockEngine's).
+ */
+export interface HandlerErrorPolicy<R> {
+  readonly onError: (error: unknown, request: R) => void;
   /** Send the error's message as the 1011 reason instead of `INTERNAL_ERROR_REASON`. */
   readonly exposeErrors: boolean;
 }
@@ -23,11 +24,11 @@ export interface HandlerErrorPolicy {
  * While the handler runs, a session costs one reaction on the handler's promise here (no async
  * frame of its own): most of a server's sessions spend their lives in this state.
  */
-export function runHandler(
-  handler: WebSocketHandler,
+export function runHandler<R>(
+  handler: (session: DefaultWebSocketServerSession, request: R) => unknown,
   session: DefaultWebSocketServerSession,
-  request: WebSocketServerRequest,
-  policy: HandlerErrorPolicy,
+  request: R,
+  policy: HandlerErrorPolicy<R>,
   done?: (session: DefaultWebSocketServerSession) => void,
 ): Promise<void> {
   let returned: unknown;
@@ -43,10 +44,10 @@ export function runHandler(
 }
 
 /** Closes the session once its handler is done: 1000, or 1011 for what it threw. */
-async function closeAfter(
+async function closeAfter<R>(
   session: DefaultWebSocketServerSession,
-  request: WebSocketServerRequest,
-  { onError, exposeErrors }: HandlerErrorPolicy,
+  request: R,
+  { onError, exposeErrors }: HandlerErrorPolicy<R>,
   done: ((session: DefaultWebSocketServerSession) => void) | undefined,
   error: unknown,
   failed: boolean,
@@ -70,7 +71,7 @@ async function closeAfter(
 }
 
 /** @internal Calls the error hook; a hook that throws is not allowed to take the process down. */
-export function report(onError: ServerErrorHandler, error: unknown, request: WebSocketServerRequest | null): void {
+export function report<R>(onError: (error: unknown, request: R) => void, error: unknown, request: R): void {
   try {
     onError(error, request);
   } catch (hookError) {

@@ -10,14 +10,8 @@ import { DefaultWebSocketSession } from "../session/default-session.js";
 import { DEFAULT_MAX_FRAME_SIZE } from "../session/websocket-session.js";
 import type { ChannelConfig } from "../session/channel.js";
 import type { WebSocketContentConverter } from "../serialization/converter.js";
-import { CloseReason } from "../protocol/close-reason.js";
-import {
-  ClosedReceiveChannelError,
-  ClosedSendChannelError,
-  WebSocketError,
-  WebSocketHandshakeError,
-  type HandshakeResponse,
-} from "../errors.js";
+import { WebSocketError, WebSocketHandshakeError, type HandshakeResponse } from "../errors.js";
+import { runHandler } from "../server/session-runner.js";
 import { MemoryTransport } from "./memory-transport.js";
 import { abortable } from "../util/abortable.js";
 import { rangeError, typeError } from "../util/describe-value.js";
@@ -259,7 +253,8 @@ export class MockEngine implements HttpClientEngine {
       pingIntervalMillis: settings.pingIntervalMillis ?? null,
       timeoutMillis: settings.timeoutMillis,
     });
-    if (this.handler !== null) void this.run(this.handler, server, mockRequest);
+    // As a `kite-ws/server` route's handler, but the client always gets the error's message.
+    if (this.handler !== null) void runHandler(this.handler, server, mockRequest, { onError: (error) => this.report(error, mockRequest), exposeErrors: true });
     else this.accept({ server, request: mockRequest });
     return { transport: clientEnd, response, protocol, extensions: [] };
   }
@@ -278,24 +273,6 @@ export class MockEngine implements HttpClientEngine {
       return (await hook(request)) ?? {};
     } catch (error) {
       return { status: 500, statusText: "Internal Server Error", body: error instanceof Error ? error.message : String(error) };
-    }
-  }
-
-  /** Runs the handler as `kite-ws/server` runs a route's: 1000 when it returns, 1011 when it throws. */
-  private async run(handler: MockServerHandler, server: MockServerSession, request: MockRequest): Promise<void> {
-    let reason = new CloseReason(CloseReason.Codes.NORMAL, "");
-    try {
-      await handler(server, request);
-    } catch (error) {
-      reason = new CloseReason(CloseReason.Codes.INTERNAL_ERROR, error instanceof Error ? error.message : String(error));
-      // A channel closed under the handler means the connection ended: not the handler's bug.
-      if (!(error instanceof ClosedReceiveChannelError || error instanceof ClosedSendChannelError)) this.report(error, request);
-    }
-    try {
-      await server.close(reason);
-    } catch (error) {
-      this.report(error, request);
-      server.terminate();
     }
   }
 
