@@ -1,4 +1,4 @@
-import { resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
+import { RESERVED_HEADERS, resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
 import {
   UsageError,
   normalizeUrl,
@@ -51,10 +51,10 @@ export interface ConnectOptions {
 }
 
 /**
- * Headers the handshake writes itself, with what to use instead. The library refuses them too, but
- * its message names API options; a CLI user needs the flag.
+ * What to use instead of each header the handshake writes itself (`RESERVED_HEADERS`). The library
+ * refuses them too, but its message names API options; a CLI user needs the flag.
  */
-const HANDSHAKE_HEADERS: ReadonlyMap<string, string> = new Map([
+export const HANDSHAKE_HEADER_HINTS: ReadonlyMap<string, string> = new Map([
   ["sec-websocket-protocol", "use -s / --subprotocol <name> to offer a subprotocol (repeatable, preferred first)"],
   ["sec-websocket-extensions", "the handshake sets it itself (kite connect offers no extensions)"],
   ["sec-websocket-key", "the handshake sets it itself (a fresh random key for each connection)"],
@@ -66,8 +66,10 @@ const HANDSHAKE_HEADERS: ReadonlyMap<string, string> = new Map([
 
 /** Refuses a `-H` the handshake owns, before connecting, naming the flag to use instead. */
 function checkHandshakeHeader([name, value]: [string, string]): [string, string] {
-  const instead = HANDSHAKE_HEADERS.get(name.toLowerCase());
-  if (instead !== undefined) throw new UsageError(`-H ${name}: ${instead}`, "connect");
+  const lower = name.toLowerCase();
+  if (RESERVED_HEADERS.has(lower)) {
+    throw new UsageError(`-H ${name}: ${HANDSHAKE_HEADER_HINTS.get(lower) ?? "the handshake sets it itself"}`, "connect");
+  }
   return [name, value];
 }
 

@@ -44,8 +44,8 @@ export interface WebSocketRequestOptions {
 /** A target for the builders: a URL string, a `URL`, or request options. */
 export type WebSocketTarget = string | URL | WebSocketRequestOptions;
 
-/** Request headers that the handshake itself owns. */
-const RESERVED_HEADERS = [
+/** Request headers that the handshake itself owns (lower case). */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   "upgrade",
   "connection",
   "sec-websocket-key",
@@ -54,7 +54,7 @@ const RESERVED_HEADERS = [
   // Offered through `protocols` and the extensions configuration, so the answer can be checked.
   "sec-websocket-protocol",
   "sec-websocket-extensions",
-];
+]);
 
 /** The WebSocket scheme for each scheme a target may have. */
 const SCHEMES: ReadonlyMap<string, string> = new Map([
@@ -310,7 +310,7 @@ function unknownKey(key: string): TypeError {
 /** Refuses the headers the handshake sets itself. */
 function checkHeaders(headers: HeaderFields): void {
   for (const [name] of headers) {
-    if (RESERVED_HEADERS.includes(name)) {
+    if (RESERVED_HEADERS.has(name)) {
       throw new TypeError(
         `The ${name} header is set by the handshake itself (use the protocols option for subprotocols, ws.extensions(...) for extensions)`,
       );

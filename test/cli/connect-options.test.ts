@@ -1,7 +1,8 @@
 // parseConnectOptions: `kite connect`'s command line, checked before anything connects.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseConnectOptions, type ConnectOptions } from "../../src/cli/connect-options.js";
+import { HANDSHAKE_HEADER_HINTS, parseConnectOptions, type ConnectOptions } from "../../src/cli/connect-options.js";
+import { RESERVED_HEADERS } from "../../src/client/target.js";
 import { UsageError } from "../../src/cli/args.js";
 
 function parsed(args: string[]): ConnectOptions {
@@ -58,13 +59,21 @@ describe("parseConnectOptions", () => {
     refused(["--close-timeout", "0", "ws://h/"], /--close-timeout must be more than 0/);
     refused(["--max-attempts", "3", "ws://h/"], /--max-attempts goes with --reconnect/);
     refused(["--verbose", "-q", "ws://h/"], /--verbose and --quiet cannot go together/);
-    refused(["ftp://h/"], /./);
+    refused(["ftp://h/"], /scheme/);
   });
 
   test("-H with a header the handshake sets itself names the flag to use instead", () => {
     refused(["-H", "Sec-WebSocket-Protocol: v1", "ws://h/"], /-H Sec-WebSocket-Protocol: use -s \/ --subprotocol/);
     for (const name of ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Accept"]) {
       refused(["-H", `${name}: x`, "ws://h/"], new RegExp(`-H ${name}: `));
+    }
+  });
+
+  test("every header the library reserves has its own hint, and is refused with it", () => {
+    assert.deepEqual([...HANDSHAKE_HEADER_HINTS.keys()].sort(), [...RESERVED_HEADERS].sort());
+    for (const name of RESERVED_HEADERS) {
+      const hint = HANDSHAKE_HEADER_HINTS.get(name)!;
+      assert.throws(() => parseConnectOptions(["-H", `${name}: x`, "ws://h/"]), { message: `-H ${name}: ${hint}` });
     }
   });
 });
