@@ -1,5 +1,6 @@
 import { CloseReason } from "../protocol/close-reason.js";
 import { CloseTimeoutError } from "../errors.js";
+import { findCause } from "../util/find-cause.js";
 
 /** How `kite` ends; `kite connect --help` documents the same table. */
 export const ExitCode = Object.freeze({
@@ -45,10 +46,5 @@ export function sessionExitCode(failure: unknown, reason: CloseReason | null, cl
  * wrap it in a `ClosedReceiveChannelError`), or null.
  */
 export function closeTimeoutOf(failure: unknown): CloseTimeoutError | null {
-  let error = failure;
-  for (let depth = 0; depth < 8 && error instanceof Error; depth++) {
-    if (error instanceof CloseTimeoutError) return error;
-    error = error.cause;
-  }
-  return null;
+  return findCause(failure, CloseTimeoutError);
 }

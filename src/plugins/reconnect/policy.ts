@@ -7,6 +7,7 @@ import {
   TlsError,
   WebSocketHandshakeError,
 } from "../../errors.js";
+import { findCause } from "../../util/find-cause.js";
 
 /** Why a connection ended or an attempt failed: the close reason of a session, or an error. */
 export type ReconnectCause = CloseReason | Error;
@@ -114,7 +115,7 @@ const HTTP_DATE = /^[A-Za-z]{3,9}, /;
  * malformed. A date in the past gives 0.
  */
 export function retryAfterMillis(cause: ReconnectCause, now: number = Date.now()): number | null {
-  const error = findHandshakeError(cause);
+  const error = findCause(cause, WebSocketHandshakeError);
   if (error === null || (error.status !== 429 && error.status !== 503)) return null;
   const value = error.headers.get("retry-after")?.trim();
   if (value === undefined || value === "") return null;
@@ -122,14 +123,6 @@ export function retryAfterMillis(cause: ReconnectCause, now: number = Date.now()
   if (!HTTP_DATE.test(value)) return null;
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
-function findHandshakeError(cause: ReconnectCause): WebSocketHandshakeError | null {
-  let current: unknown = cause;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth++, current = current.cause) {
-    if (current instanceof WebSocketHandshakeError) return current;
-  }
-  return null;
 }
 
 /**
