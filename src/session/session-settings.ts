@@ -1,6 +1,7 @@
 import type { ChannelConfig, OverflowPolicy } from "./channel.js";
 import { DEFAULT_TIMEOUT_MILLIS } from "./websocket-session.js";
-import { rangeError, typeError } from "../util/describe-value.js";
+import { typeError } from "../util/describe-value.js";
+import { checkChoice, checkCountOrInfinity } from "../util/checks.js";
 
 /**
  * @internal Checks a channel bound as a user gives it (the client's `ws.channels`, the server's
@@ -9,15 +10,10 @@ import { rangeError, typeError } from "../util/describe-value.js";
  */
 export function checkChannel(config: ChannelConfig, what: string): ChannelConfig {
   if (config === null || typeof config !== "object") throw typeError(what, "an object { capacity, onOverflow }", config);
-  const { capacity, onOverflow } = config;
-  if (typeof capacity !== "number") throw typeError(`${what}.capacity`, "a whole number >= 1 or Infinity", capacity);
-  if (!(capacity === Infinity || (Number.isSafeInteger(capacity) && capacity >= 1))) {
-    throw rangeError(`${what}.capacity`, "a whole number >= 1 or Infinity", capacity);
-  }
-  if (onOverflow !== "suspend" && onOverflow !== "close") {
-    throw (typeof onOverflow === "string" ? rangeError : typeError)(`${what}.onOverflow`, '"suspend" or "close"', onOverflow as OverflowPolicy);
-  }
-  return { capacity, onOverflow };
+  return {
+    capacity: checkCountOrInfinity(config.capacity, `${what}.capacity`),
+    onOverflow: checkChoice<OverflowPolicy>(config.onOverflow, `${what}.onOverflow`, ["suspend", "close"]),
+  };
 }
 
 /**

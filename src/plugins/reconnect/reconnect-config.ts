@@ -1,5 +1,6 @@
 import type { Duration } from "../../util/duration.js";
 import { rangeError, typeError } from "../../util/describe-value.js";
+import { checkChoice, checkCountOrInfinity } from "../../util/checks.js";
 import { checkDuration, checkMillis } from "../../engine/config-checks.js";
 import { defaultShouldReconnect, type ReconnectCause, type ReconnectContext } from "./policy.js";
 
@@ -160,11 +161,7 @@ export class ReconnectConfig {
 
   /** Throws a `RangeError` unless `attempts` is a whole number >= 1 or `Infinity`. */
   set maxAttempts(attempts: number) {
-    if (typeof attempts !== "number") throw typeError("maxAttempts", "a whole number >= 1 or Infinity", attempts);
-    if (!(attempts === Infinity || (Number.isSafeInteger(attempts) && attempts >= 1))) {
-      throw rangeError("maxAttempts", "a whole number >= 1 or Infinity", attempts);
-    }
-    this.#maxAttempts = attempts;
+    this.#maxAttempts = checkCountOrInfinity(attempts, "maxAttempts");
   }
 
   /**
@@ -261,12 +258,8 @@ export class ReconnectConfig {
     if (limits === null || typeof limits !== "object") throw typeError("maxQueued", "an object { messages?, bytes? }", limits);
     const messages = limits.messages ?? this.#maxQueued.messages;
     const bytes = limits.bytes ?? this.#maxQueued.bytes;
-    for (const [name, value] of [["messages", messages], ["bytes", bytes]] as const) {
-      if (typeof value !== "number") throw typeError(`maxQueued.${name}`, "a whole number >= 1 or Infinity", value);
-      if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 1))) {
-        throw rangeError(`maxQueued.${name}`, "a whole number >= 1 or Infinity", value);
-      }
-    }
+    checkCountOrInfinity(messages, "maxQueued.messages");
+    checkCountOrInfinity(bytes, "maxQueued.bytes");
     this.#maxQueued = Object.freeze({ messages, bytes });
   }
 
@@ -277,10 +270,7 @@ export class ReconnectConfig {
 
   /** Throws a `RangeError` for anything but "suspend", "drop-oldest" or "fail". */
   set onQueueOverflow(policy: QueueOverflowPolicy) {
-    if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "fail") {
-      throw (typeof policy === "string" ? rangeError : typeError)("onQueueOverflow", '"suspend", "drop-oldest" or "fail"', policy);
-    }
-    this.#onQueueOverflow = policy;
+    this.#onQueueOverflow = checkChoice(policy, "onQueueOverflow", ["suspend", "drop-oldest", "fail"]);
   }
 
   /** The jitter's source of randomness, returning [0, 1) (default `Math.random`); replace it for reproducible delays. */
