@@ -5,6 +5,7 @@ import type { ConnectOptions } from "./connect-options.js";
 import { ExitCode } from "./exit-codes.js";
 import { decodeBinaryLine, describeError, escapeControls, renderPayload } from "./output.js";
 import type { LineConsole } from "./terminal.js";
+import { backgroundTimer } from "../util/timers.js";
 
 /**
  * What differs between `kite connect` and `kite connect --reconnect`: the session a conversation
@@ -106,7 +107,10 @@ async function sendThenClose(
   closeFirst: (reason: CloseReason) => void,
 ): Promise<void> {
   await sendLines((payload) => session.send(payload), terminal, options);
-  if (options.waitMillis > 0 && !over()) await Promise.race([receiving, sleep(options.waitMillis)]);
+  if (options.waitMillis > 0 && !over()) {
+    // The pause does not hold the process open by itself (the session's socket does while it lasts).
+    await Promise.race([receiving, new Promise<void>((resolve) => backgroundTimer(resolve, options.waitMillis))]);
+  }
   if (over()) return;
   // Writing what is queued before the Close frame puts them in separate TCP writes, which gives a
   // server that answers asynchronously its turn before it sees the close.
@@ -153,9 +157,4 @@ async function show(frame: Frame, terminal: LineConsole, options: ConnectOptions
   if (!terminal.decorated) return terminal.print(text);
   // Continuation lines are indented under the first, so a multi-line message reads as one.
   return terminal.print(`${terminal.out.cyan("<")} ${label}${escapeControls(text).replace(/\n/g, "\n  ")}`);
-}
-
-/** A pause that does not hold the process open by itself (the session's socket does while it lasts). */
-function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis).unref());
 }
