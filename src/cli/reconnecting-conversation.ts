@@ -2,12 +2,13 @@ import type { HttpClient } from "../client/http-client.js";
 import type { ReconnectingWebSocketSession } from "../plugins/reconnect/reconnecting-session.js";
 import type { ClosedEvent } from "../plugins/reconnect/events.js";
 import { ReconnectGaveUpError } from "../plugins/reconnect/errors.js";
+import type { DefaultWebSocketSession } from "../session/default-session.js";
 import type { CloseReason } from "../protocol/close-reason.js";
-import type { Frame } from "../protocol/frame.js";
 import type { ConnectOptions } from "./connect-options.js";
-import { reportClose, reportConnectFailure } from "./connect-report.js";
+import { reportConnectFailure } from "./connect-report.js";
 import type { ConversationSession } from "./conversation.js";
-import { ExitCode, closeTimeoutOf, sessionExitCode } from "./exit-codes.js";
+import { ConversationBase, subprotocolText } from "./conversation-base.js";
+import { ExitCode, closeTimeoutOf } from "./exit-codes.js";
 import { describeError, escapeControls } from "./output.js";
 import type { LineConsole } from "./terminal.js";
 
@@ -20,7 +21,7 @@ export function openReconnectingConversation(client: HttpClient, options: Connec
  * A conversation over a reconnecting session: messages from every connection are printed, lines
  * are sent (queued while disconnected), and each loss, wait and reconnect is told on stderr.
  */
-class ReconnectingConversation implements ConversationSession {
+class ReconnectingConversation extends ConversationBase<ReconnectingWebSocketSession> {
   private everOpened = false;
   /** We started the close: what happens to the connection from then on is ours, not news. */
   private closing = false;
@@ -30,24 +31,6 @@ class ReconnectingConversation implements ConversationSession {
   /** Why the connection we were closing failed (a close handshake that timed out), if it did. */
   private ourCloseFailure: unknown = null;
 
-  constructor(
-    private readonly session: ReconnectingWebSocketSession,
-    private readonly terminal: LineConsole,
-    private readonly options: ConnectOptions,
-  ) {}
-
-  get incoming(): AsyncIterable<Frame> {
-    return this.session.incoming;
-  }
-
-  send(payload: string | Uint8Array): Promise<void> {
-    return this.session.send(payload);
-  }
-
-  flush(): Promise<void> {
-    return this.session.flush();
-  }
-
   announce(): void {
     const { session, terminal, options } = this;
     const say = (text: string): void => {
@@ -55,13 +38,12 @@ class ReconnectingConversation implements ConversationSession {
     };
     session.on("open", (event) => {
       this.lastFailure = null;
-      const protocol = event.session.protocol === null ? "" : ` (subprotocol ${event.session.protocol})`;
+      const protocol = event.session.protocol;
       if (!this.everOpened) {
         this.everOpened = true;
-        const hint = terminal.interactive ? terminal.err.dim(" — Ctrl-D closes, Ctrl-C quits") : "";
-        say(`${terminal.err.green("connected")} to ${options.href}${protocol}${hint}`);
+        say(this.connectedLine(protocol));
       } else {
-        say(`${terminal.err.green("reconnected")} to ${options.href}${protocol} (attempt ${event.attempt})`);
+        say(`${terminal.err.green("reconnected")} to ${options.href}${subprotocolText(protocol)} (attempt ${event.attempt})`);
       }
     });
     session.on("closed", (event) => {
@@ -91,15 +73,9 @@ class ReconnectingConversation implements ConversationSession {
     });
   }
 
-  close(reason: CloseReason): void {
+  override close(reason: CloseReason): void {
     this.closing = true;
-    const current = this.session.session;
-    if (current !== null && this.options.closeTimeoutMillis !== null) current.timeoutMillis = this.options.closeTimeoutMillis;
-    void this.session.close(reason);
-  }
-
-  terminate(): void {
-    this.session.terminate();
+    super.close(reason);
   }
 
   async whenOver(): Promise<void> {
@@ -120,14 +96,15 @@ class ReconnectingConversation implements ConversationSession {
       return ExitCode.FAILED;
     }
     // The session ends without an error when we close it, even if its last close handshake timed out.
-    const failure = ended.error ?? closeTimeoutOf(this.ourCloseFailure);
-    const code = sessionExitCode(failure, ended.reason, closedByUs);
-    reportClose(terminal, ended.reason, failure, code, options.quiet);
-    return code;
+    return this.finish(ended.reason, ended.error ?? closeTimeoutOf(this.ourCloseFailure), closedByUs);
   }
 
   dispose(): void {
     this.session.terminate();
+  }
+
+  protected connection(): DefaultWebSocketSession | null {
+    return this.session.session;
   }
 }
 

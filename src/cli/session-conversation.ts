@@ -1,11 +1,10 @@
 import type { HttpClient } from "../client/http-client.js";
 import type { DefaultWebSocketSession } from "../session/default-session.js";
-import type { CloseReason } from "../protocol/close-reason.js";
-import type { Frame } from "../protocol/frame.js";
 import type { ConnectOptions } from "./connect-options.js";
-import { reportClose, reportConnectFailure } from "./connect-report.js";
+import { reportConnectFailure } from "./connect-report.js";
 import type { ConversationSession, SetInterruptHandlers } from "./conversation.js";
-import { ExitCode, sessionExitCode } from "./exit-codes.js";
+import { ConversationBase } from "./conversation-base.js";
+import { ExitCode } from "./exit-codes.js";
 import type { LineConsole } from "./terminal.js";
 
 /**
@@ -32,41 +31,9 @@ export async function openSessionConversation(
 }
 
 /** A conversation over one connection: it ends with it. */
-class SessionConversation implements ConversationSession {
-  constructor(
-    private readonly session: DefaultWebSocketSession,
-    private readonly terminal: LineConsole,
-    private readonly options: ConnectOptions,
-  ) {}
-
-  get incoming(): AsyncIterable<Frame> {
-    return this.session.incoming;
-  }
-
-  send(payload: string | Uint8Array): Promise<void> {
-    return this.session.send(payload);
-  }
-
-  flush(): Promise<void> {
-    return this.session.flush();
-  }
-
+class SessionConversation extends ConversationBase<DefaultWebSocketSession> {
   announce(): void {
-    const { terminal, options, session } = this;
-    if (options.quiet) return;
-    const protocol = session.protocol === null ? "" : ` (subprotocol ${session.protocol})`;
-    const hint = terminal.interactive ? terminal.err.dim(" — Ctrl-D closes, Ctrl-C quits") : "";
-    terminal.status(`${terminal.err.green("connected")} to ${options.href}${protocol}${hint}`);
-  }
-
-  close(reason: CloseReason): void {
-    // Only the close handshake's deadline: set now, so the pong deadline of --ping stays as it was.
-    if (this.options.closeTimeoutMillis !== null) this.session.timeoutMillis = this.options.closeTimeoutMillis;
-    void this.session.close(reason);
-  }
-
-  terminate(): void {
-    this.session.terminate();
+    if (!this.options.quiet) this.terminal.status(this.connectedLine(this.session.protocol));
   }
 
   async whenOver(): Promise<void> {
@@ -75,11 +42,12 @@ class SessionConversation implements ConversationSession {
   }
 
   async conclude(failure: unknown, closedByUs: boolean): Promise<number> {
-    const reason = await this.session.closeReason;
-    const code = sessionExitCode(failure, reason, closedByUs);
-    reportClose(this.terminal, reason, failure, code, this.options.quiet);
-    return code;
+    return this.finish(await this.session.closeReason, failure, closedByUs);
   }
 
   dispose(): void {}
+
+  protected connection(): DefaultWebSocketSession {
+    return this.session;
+  }
 }
