@@ -14,11 +14,11 @@ export interface FrameSerializerOptions {
   /** Clients mask every frame (true); servers never do (false). */
   readonly mask: boolean;
   /**
-   * Builds large masked frames in the wasm arena (see mask-arena.ts), lent to this account. Whoever
-   * writes the chunks must then give back the count `serialize` returns with `giveBack` once they are
-   * written.
+   * Builds large masked frames in the wasm arena (see mask-arena.ts), lent to this account; only when
+   * masking (ignored otherwise). Whoever writes the chunks must then give back the count `serialize`
+   * returns with `giveBack` once they are written.
    */
-  readonly arena?: ArenaAccount;
+  readonly arena?: ArenaAccount | null;
 }
 
 /**

@@ -30,11 +30,10 @@ let arena: { readonly kernel: KernelInstance; readonly bytes: Uint8Array } | nul
 /**
  * Room lent, as [start, end) pairs of arena offsets sorted by start; a region is a frame's 64-byte
  * lead-in (its header sits at the end of it) and its payload rounded up to whole blocks. Few at a
- * time: on a healthy connection each is given back within its write.
+ * time: on a healthy connection each is given back within its write. Edited in place, so lending and
+ * giving back allocate nothing.
  */
 const lentRegions: number[] = [];
-/** Frames lent, over all accounts (for tests and diagnostics). */
-let framesLent = 0;
 
 function load(): typeof arena {
   if (arena !== undefined) return arena;
@@ -45,26 +44,35 @@ function load(): typeof arena {
   return (arena = { kernel, bytes: new Uint8Array(kernel.memory.buffer) });
 }
 
-/** The first gap of `size` bytes between lent regions, as its start and the index to insert at; -1 when none. */
+/**
+ * The index in {@link lentRegions} of the first gap of `size` bytes (the gap ends where the region at
+ * that index starts, and starts where the one before it ends); -1 when none.
+ */
 function firstFit(size: number): number {
   let at = 0;
-  for (let i = 0; i < lentRegions.length; i += 2) {
+  let i = 0;
+  for (; i < lentRegions.length; i += 2) {
     if (lentRegions[i] - at >= size) break;
     at = lentRegions[i + 1];
   }
-  return at + size <= ARENA_BYTES ? at : -1;
+  return at + size <= ARENA_BYTES ? i : -1;
 }
 
-function insertRegion(start: number, end: number): void {
-  let i = lentRegions.length;
-  while (i > 0 && lentRegions[i - 2] > start) i -= 2;
-  lentRegions.splice(i, 0, start, end);
+/** Inserts [start, end) at index `i`, moving the regions after it up by one pair. */
+function insertRegion(i: number, start: number, end: number): void {
+  // Grown by a pair at the end first: writing past the end would leave a hole in the array.
+  lentRegions.push(start, end);
+  for (let j = lentRegions.length - 3; j >= i; j--) lentRegions[j + 2] = lentRegions[j];
+  lentRegions[i] = start;
+  lentRegions[i + 1] = end;
 }
 
 function removeRegion(start: number): void {
-  for (let i = 0; i < lentRegions.length; i += 2) {
+  const length = lentRegions.length;
+  for (let i = 0; i < length; i += 2) {
     if (lentRegions[i] === start) {
-      lentRegions.splice(i, 2);
+      lentRegions.copyWithin(i, i + 2);
+      lentRegions.length = length - 2;
       return;
     }
   }
@@ -75,34 +83,38 @@ function removeRegion(start: number): void {
  * Made by the transport of a client connection and handed to its serializer.
  */
 export class ArenaAccount {
-  /** Starts and ends of this account's regions, in the order they were lent. */
+  /**
+   * Starts and ends of this account's regions, in the order they were lent, from `head` on; made on
+   * the first loan and kept, emptied rather than dropped, so a connection's writes allocate nothing.
+   */
   private regions: number[] | null = null;
+  /** Where the regions not given back yet begin in `regions`. */
+  private head = 0;
   private bytes = 0;
 
   /** Frames lent and not given back yet. */
   get framesLent(): number {
-    return this.regions === null ? 0 : this.regions.length / 2;
+    return this.regions === null ? 0 : (this.regions.length - this.head) / 2;
   }
 
   /**
-   * Room for one frame with a `headerLength`-byte header and a `payloadLength`-byte payload, as one
-   * contiguous view (header, then payload) of arena memory; null when wasm SIMD is missing, when this
-   * account holds its share, or when the arena has no room now. Each view is lent until
-   * {@link giveBack} returns it.
+   * Room for one frame with a `headerLength`-byte header and a `payloadLength`-byte payload (at least
+   * {@link ARENA_MIN_PAYLOAD}, which the serializer checks), as one contiguous view (header, then
+   * payload) of arena memory; null when wasm SIMD is missing, when this account holds its share, or
+   * when the arena has no room now. Each view is lent until {@link giveBack} returns it.
    */
   reserve(headerLength: number, payloadLength: number): Uint8Array | null {
-    if (payloadLength < ARENA_MIN_PAYLOAD) return null;
     const space = load();
     if (space === null || space === undefined) return null;
     // The kernel masks whole blocks: the bytes up to the next block boundary are scratch.
     const size = ALIGN + ((payloadLength + ALIGN - 1) & -ALIGN);
     if (this.bytes + size > ACCOUNT_BYTES) return null;
-    const start = firstFit(size);
-    if (start < 0) return null;
-    insertRegion(start, start + size);
+    const at = firstFit(size);
+    if (at < 0) return null;
+    const start = at === 0 ? 0 : lentRegions[at - 1];
+    insertRegion(at, start, start + size);
     (this.regions ??= []).push(start, start + size);
     this.bytes += size;
-    framesLent++;
     const payloadAt = start + ALIGN;
     return space.bytes.subarray(payloadAt - headerLength, payloadAt + payloadLength);
   }
@@ -111,14 +123,20 @@ export class ArenaAccount {
   giveBack(frames: number): void {
     const regions = this.regions;
     if (regions === null) return;
-    const count = Math.min(frames, regions.length / 2);
-    for (let i = 0; i < count * 2; i += 2) {
+    const end = Math.min(this.head + frames * 2, regions.length);
+    for (let i = this.head; i < end; i += 2) {
       removeRegion(regions[i]);
       this.bytes -= regions[i + 1] - regions[i];
     }
-    framesLent -= count;
-    if (count * 2 === regions.length) this.regions = null;
-    else regions.splice(0, count * 2);
+    const live = regions.length - end;
+    if (live >= end) {
+      this.head = end;
+      return;
+    }
+    // As many given back as still lent, or more: move the rest to the front (no allocation).
+    regions.copyWithin(0, end);
+    regions.length = live;
+    this.head = 0;
   }
 }
 
@@ -137,5 +155,5 @@ export function maskReservedPayload(frame: Uint8Array, headerLength: number): vo
 
 /** @internal Frames lent and not given back yet, over every account (for tests). */
 export function arenaFramesLent(): number {
-  return framesLent;
+  return lentRegions.length / 2;
 }

@@ -89,7 +89,7 @@ export class SocketTransport implements FrameTransport {
       allowedRsv: options.allowedRsv,
     });
     this.arena = this.masking ? new ArenaAccount() : null;
-    this.serializer = new FrameSerializer({ mask: this.masking, arena: this.arena ?? undefined });
+    this.serializer = new FrameSerializer({ mask: this.masking, arena: this.arena });
     if (options.head && options.head.length > 0) this.parser.push(options.head);
   }
 
