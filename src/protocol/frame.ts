@@ -38,15 +38,16 @@ function payload(data: unknown, what: string): Uint8Array {
 }
 
 /**
- * A control frame's payload, or none. Its size (at most 125 bytes) is checked where the frame is sent,
- * so a raw session can still build an oversized one to test a peer's handling of it.
+ * `data` as payload bytes, none when left out. Every received frame comes through here with a
+ * `Uint8Array`, which is taken as it is. A control frame's size (at most 125 bytes) is checked where
+ * the frame is sent, so a raw session can still build an oversized one to test a peer's handling of it.
  */
-function controlPayload(data: unknown, what: string): Uint8Array {
+function payloadOrEmpty(data: unknown, what: string): Uint8Array {
   return data === undefined ? EMPTY : data instanceof Uint8Array ? data : payload(data, what);
 }
 
+/** An RSV argument other than `false` or `undefined`: it must be `true`. */
 function flag(value: unknown, what: string): boolean {
-  if (value === undefined) return false;
   if (typeof value !== "boolean") throw typeError(what, "a boolean", value);
   return value;
 }
@@ -69,8 +70,8 @@ export abstract class Frame {
   /** @internal The payload as given, or null while a text frame holds only its string. */
   bytes: Uint8Array | null;
 
+  /** `fin` is a boolean: the subclasses check what users pass. */
   protected constructor(fin: boolean, data: Uint8Array | null, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
-    if (typeof fin !== "boolean") throw typeError(`new Frame.${new.target.name}(fin, ...): fin`, "a boolean", fin);
     this.fin = fin;
     this.bytes = data;
     this.rsv1 = rsv1 === false || rsv1 === undefined ? false : flag(rsv1, "rsv1");
@@ -153,7 +154,7 @@ export namespace Frame {
         throw typeError("new Frame.Text(text) or new Frame.Text(fin, data): the first argument", "a string or a boolean", finOrText);
       }
       const text = typeof data === "string" ? data : null;
-      super(finOrText, text !== null ? null : data === undefined ? EMPTY : payload(data, "new Frame.Text(fin, data): data"), rsv1, rsv2, rsv3);
+      super(finOrText, text !== null ? null : payloadOrEmpty(data, "new Frame.Text(fin, data): data"), rsv1, rsv2, rsv3);
       this.text = text;
     }
 
@@ -194,7 +195,7 @@ export namespace Frame {
     constructor(fin: boolean, data: BinaryData, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean);
     constructor(finOrData: boolean | BinaryData, data?: BinaryData, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {
       if (typeof finOrData === "boolean") {
-        super(finOrData, data === undefined ? EMPTY : data instanceof Uint8Array ? data : payload(data, "new Frame.Binary(fin, data): data"), rsv1, rsv2, rsv3);
+        super(finOrData, payloadOrEmpty(data, "new Frame.Binary(fin, data): data"), rsv1, rsv2, rsv3);
       } else {
         super(true, payload(finOrData, "new Frame.Binary(data): data"));
       }
@@ -217,7 +218,7 @@ export namespace Frame {
         true,
         reasonOrData instanceof CloseReason
           ? encodeClosePayload(reasonOrData)
-          : controlPayload(reasonOrData, "new Frame.Close(reasonOrData): reasonOrData"),
+          : payloadOrEmpty(reasonOrData, "new Frame.Close(reasonOrData): reasonOrData"),
       );
     }
 
@@ -245,7 +246,7 @@ export namespace Frame {
     }
     /** A ping with `data` (at most 125 bytes, checked when sent) as its payload, or none. */
     constructor(data?: BinaryData) {
-      super(true, controlPayload(data, "new Frame.Ping(data): data"));
+      super(true, payloadOrEmpty(data, "new Frame.Ping(data): data"));
     }
   }
 
@@ -256,7 +257,7 @@ export namespace Frame {
     }
     /** A pong with `data` (at most 125 bytes, checked when sent) as its payload, or none. */
     constructor(data?: BinaryData) {
-      super(true, controlPayload(data, "new Frame.Pong(data): data"));
+      super(true, payloadOrEmpty(data, "new Frame.Pong(data): data"));
     }
   }
 }
