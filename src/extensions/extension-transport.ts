@@ -51,7 +51,6 @@ export class ExtensionTransport implements FrameTransport, FrameSink, DecodeLimi
   // --- FrameTransport, for the session ---
 
   write(frames: readonly Frame[]): boolean {
-    if (this.disposed) return true;
     return this.encoder.write(frames);
   }
 
@@ -72,7 +71,7 @@ export class ExtensionTransport implements FrameTransport, FrameSink, DecodeLimi
 
   destroy(): void {
     this.decoder.stop();
-    this.encoder.drop(true);
+    this.encoder.stop();
     this.dispose();
     this.inner.destroy();
   }
@@ -96,7 +95,7 @@ export class ExtensionTransport implements FrameTransport, FrameSink, DecodeLimi
 
   /** @internal */
   onClosed(error: Error | null): void {
-    this.encoder.drop(true);
+    this.encoder.stop();
     this.decoder.onClosed(error);
   }
 

@@ -54,11 +54,6 @@ export class InboundDecoder {
     this.host = host;
   }
 
-  /** Whether frames may still reach the session. */
-  get isDelivering(): boolean {
-    return this.delivering;
-  }
-
   /** A frame from the connection; false when the connection should stop being read for now. */
   onFrame(frame: Frame): boolean {
     if (!this.delivering) return false;
@@ -119,10 +114,7 @@ export class InboundDecoder {
     }
     if (result instanceof Frame) return this.deliver(result);
     this.decoding = true;
-    result.then(
-      (decoded) => this.onDecoded(decoded),
-      (error: unknown) => this.onDecodeFailed(error as Error),
-    );
+    result.then(this.onDecoded, this.onDecodeFailed);
     return true;
   }
 
@@ -146,7 +138,8 @@ export class InboundDecoder {
     return goOn;
   }
 
-  private onDecoded(frame: Frame): void {
+  // Bound once: a frame decoded asynchronously makes no closures of its own.
+  private readonly onDecoded = (frame: Frame): void => {
     this.decoding = false;
     if (!this.delivering) {
       if (this.closed !== null) this.reportClose();
@@ -154,13 +147,13 @@ export class InboundDecoder {
     }
     this.deliver(frame);
     this.pump();
-  }
+  };
 
-  private onDecodeFailed(error: Error): void {
+  private readonly onDecodeFailed = (error: unknown): void => {
     this.decoding = false;
-    if (this.delivering) this.fail(error);
+    if (this.delivering) this.fail(error as Error);
     if (this.closed !== null) this.reportClose();
-  }
+  };
 
   /** Works through the frames waiting, then lets the connection be read again (or reports its close). */
   private pump(): void {

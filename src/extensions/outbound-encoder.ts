@@ -49,11 +49,13 @@ export class OutboundEncoder {
   /** Takes frames to encode and write; false when the session should wait for `drained`. */
   write(frames: readonly Frame[]): boolean {
     if (this.stopped) return true;
-    for (const frame of frames) {
-      this.toSend.push(frame);
-      this.pendingBytes += frame.byteLength;
+    if (this.isIdle) {
+      this.encodeAtOnce(frames);
+    } else {
+      this.enqueue(frames, 0);
+      this.encodeQueued();
     }
-    this.pump();
+    this.drainIfWanted();
     const accepted = !this.innerBlocked && this.pendingBytes <= ENCODE_BUDGET_BYTES;
     if (!accepted) this.drainWanted = true;
     return accepted;
@@ -82,31 +84,63 @@ export class OutboundEncoder {
     else this.endGrace = graceMillis;
   }
 
-  /**
-   * Drops what waits to be encoded. `connectionGone`: the connection is gone or cut, and nothing more
-   * is taken; otherwise an `end` that waited for the dropped frames goes ahead now.
-   */
-  drop(connectionGone: boolean): void {
-    if (connectionGone) this.stopped = true;
-    this.toSend.clear();
-    this.pendingBytes = 0;
-    if (this.endGrace !== null) {
-      const grace = this.endGrace;
-      this.endGrace = null;
-      if (!connectionGone) this.inner.end(grace);
-    }
+  /** The connection is gone or cut: what waits is dropped, nothing more is taken, and a waiting `end` is moot. */
+  stop(): void {
+    this.stopped = true;
+    this.dropQueued();
+    this.endGrace = null;
     this.settleIdleWaiters();
   }
 
   /** Encodes and writes what is queued, then tells a waiting session when it may write again. */
   private pump(): void {
     this.encodeQueued();
+    this.drainIfWanted();
+  }
+
+  private drainIfWanted(): void {
     if (!this.drainWanted || this.innerBlocked || this.pendingBytes > ENCODE_BUDGET_BYTES) return;
     this.drainWanted = false;
     // Asynchronously: the session's drain handler writes again, which would re-enter this pump.
     queueMicrotask(() => {
       if (!this.stopped) this.host.drained();
     });
+  }
+
+  /**
+   * With nothing queued or encoding: encodes straight from the session's `frames`, and queues only
+   * those from the first that needs waiting on. Same order and writes as queueing them all first.
+   */
+  private encodeAtOnce(frames: readonly Frame[]): void {
+    const batch: Frame[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      let result: Frame | Promise<Frame>;
+      try {
+        result = this.encode(frames[i]);
+      } catch (error) {
+        this.fail(error as Error);
+        return;
+      }
+      if (!(result instanceof Frame)) {
+        // Queued and marked before writing, so a write that calls back in finds them waiting.
+        this.enqueue(frames, i);
+        this.encoding = true;
+        result.then(this.onEncoded, this.onEncodeFailed);
+        if (batch.length > 0) this.writeInner(batch);
+        return;
+      }
+      batch.push(result);
+    }
+    if (batch.length > 0) this.writeInner(batch);
+    this.onQueueEmpty();
+  }
+
+  private enqueue(frames: readonly Frame[], from: number): void {
+    for (let i = from; i < frames.length; i++) {
+      const frame = frames[i];
+      this.toSend.push(frame);
+      this.pendingBytes += frame.byteLength;
+    }
   }
 
   /** Encodes and writes queued frames in order: runs of frames that need no waiting go in one write. */
@@ -124,10 +158,7 @@ export class OutboundEncoder {
       if (!(result instanceof Frame)) {
         if (batch.length > 0) this.writeInner(batch);
         this.encoding = true;
-        result.then(
-          (encoded) => this.onEncoded(encoded),
-          (error: unknown) => this.onEncodeFailed(error as Error),
-        );
+        result.then(this.onEncoded, this.onEncodeFailed);
         return;
       }
       batch.push(result);
@@ -146,18 +177,19 @@ export class OutboundEncoder {
     return result;
   }
 
-  private onEncoded(encoded: Frame): void {
+  // Bound once: a frame encoded asynchronously makes no closures of its own.
+  private readonly onEncoded = (encoded: Frame): void => {
     this.encoding = false;
     if (this.stopped) return;
     this.takeSent();
     this.writeInner([encoded]);
     this.pump();
-  }
+  };
 
-  private onEncodeFailed(error: Error): void {
+  private readonly onEncodeFailed = (error: unknown): void => {
     this.encoding = false;
-    if (!this.stopped) this.fail(error);
-  }
+    if (!this.stopped) this.fail(error as Error);
+  };
 
   private takeSent(): void {
     this.pendingBytes -= this.toSend.shift()!.byteLength;
@@ -179,9 +211,16 @@ export class OutboundEncoder {
     this.settleIdleWaiters();
   }
 
+  /** Drops what waits; an `end` that waited for it goes ahead now. */
   private fail(error: Error): void {
-    this.drop(false);
+    this.dropQueued();
+    this.onQueueEmpty();
     this.host.encodeFailed(error);
+  }
+
+  private dropQueued(): void {
+    this.toSend.clear();
+    this.pendingBytes = 0;
   }
 
   private settleIdleWaiters(): void {

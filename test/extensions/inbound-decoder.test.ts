@@ -16,11 +16,13 @@ class ManualCodec implements ExtensionCodec {
   readonly rsv = { messageStart: 0, continuation: 0, control: 0 };
   readonly pending: { resolve(frame: Frame): void; reject(error: Error): void; frame: Frame }[] = [];
   failOn: string | null = null;
+  /** What `decode` throws for `failOn`. */
+  readonly thrown = new ProtocolViolationError("cannot decode", 1007);
 
   decode(frame: Frame): Frame | Promise<Frame> {
     if (!(frame instanceof Frame.Text)) return frame;
     const text = frame.readText();
-    if (text === this.failOn) throw new ProtocolViolationError("cannot decode", 1007);
+    if (text === this.failOn) throw this.thrown;
     if (!text.startsWith("slow")) return new Frame.Text(text.toUpperCase());
     return new Promise((resolve, reject) => this.pending.push({ resolve, reject, frame }));
   }
@@ -76,9 +78,10 @@ describe("InboundDecoder", () => {
     assert.deepEqual(sink.texts, []);
     await codec.finish();
     assert.deepEqual(sink.texts, ["SLOW 1", "<ping>", "FAST"]);
+    assert.equal(host.resumes, 0, "not while a frame still decodes");
     await codec.finish();
     assert.deepEqual(sink.texts, ["SLOW 1", "<ping>", "FAST", "SLOW 2"]);
-    assert.ok(host.resumes >= 1, "reading resumes once the queue is through");
+    assert.equal(host.resumes, 1, "reading resumes once the queue is through");
   });
 
   test("past the budget of waiting bytes, reading stops until the queue is through", async () => {
@@ -122,14 +125,16 @@ describe("InboundDecoder", () => {
     const { decoder, codec, sink } = setUp();
     codec.failOn = "bad";
     assert.equal(decoder.onFrame(new Frame.Text("bad")), false);
-    assert.equal(sink.errors.length, 1);
-    assert.equal(decoder.isDelivering, false);
+    assert.deepEqual(sink.errors, [codec.thrown]);
+    assert.equal(decoder.onFrame(new Frame.Text("after")), false, "nothing more reaches the session");
+    assert.deepEqual(sink.texts, []);
 
     const second = setUp();
     second.decoder.onFrame(new Frame.Text("slow"));
     second.decoder.onFrame(new Frame.Text("waiting"));
-    await second.codec.finish(new ProtocolViolationError("corrupt", 1007));
-    assert.equal(second.sink.errors.length, 1);
+    const corrupt = new ProtocolViolationError("corrupt", 1007);
+    await second.codec.finish(corrupt);
+    assert.deepEqual(second.sink.errors, [corrupt]);
     assert.deepEqual(second.sink.texts, []);
   });
 

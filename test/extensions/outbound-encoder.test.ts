@@ -15,6 +15,8 @@ class ManualCodec implements ExtensionCodec {
   readonly rsv = { messageStart: 0, continuation: 0, control: 0 };
   readonly pending: { resolve(frame: Frame): void; reject(error: Error): void; frame: Frame }[] = [];
   failOn: string | null = null;
+  /** What `encode` threw for `failOn`. */
+  readonly thrown = new Error("cannot encode");
 
   decode(frame: Frame): Frame {
     return frame;
@@ -22,7 +24,7 @@ class ManualCodec implements ExtensionCodec {
   encode(frame: Frame): Frame | Promise<Frame> {
     if (!(frame instanceof Frame.Text)) return frame;
     const text = frame.readText();
-    if (text === this.failOn) throw new Error("cannot encode");
+    if (text === this.failOn) throw this.thrown;
     if (!text.startsWith("slow")) return new Frame.Text(text.toUpperCase());
     return new Promise((resolve, reject) => this.pending.push({ resolve, reject, frame }));
   }
@@ -74,14 +76,18 @@ describe("OutboundEncoder", () => {
     await idle;
   });
 
-  test("past the encode budget the session is told to wait, and drained once the queue is through", async () => {
+  test("past the encode budget the session is told to wait, and drained once the queue drops under the budget", async () => {
     const { encoder, codec, inner, host } = setUp();
-    assert.equal(encoder.write([new Frame.Text("slow")]), true);
+    assert.equal(encoder.write([new Frame.Text("slow 1")]), true);
+    assert.equal(encoder.write([new Frame.Text("slow 2")]), true);
     const big = new Frame.Binary(new Uint8Array(700 * 1024));
     assert.equal(encoder.write([big]), true);
     assert.equal(encoder.write([big]), false, "over 1 MiB waiting");
     await codec.finish();
-    assert.equal(inner.frames.length, 3);
+    assert.deepEqual(inner.texts, ["SLOW 1"]);
+    assert.equal(host.drains, 0, "still over the budget behind the second slow frame");
+    await codec.finish();
+    assert.deepEqual(inner.texts, ["SLOW 1", "SLOW 2", "<binary>", "<binary>"]);
     assert.equal(host.drains, 1);
   });
 
@@ -116,7 +122,7 @@ describe("OutboundEncoder", () => {
     encoder.write([new Frame.Text("slow"), new Frame.Text("bad"), new Frame.Text("never")]);
     encoder.end(10);
     await codec.finish();
-    assert.equal(host.failures.length, 1);
+    assert.deepEqual(host.failures, [codec.thrown]);
     assert.deepEqual(inner.texts, ["SLOW"]);
     assert.deepEqual(inner.ends, [10]);
     encoder.write([new Frame.Close()]);
@@ -127,7 +133,7 @@ describe("OutboundEncoder", () => {
     const { encoder, codec, inner, host } = setUp();
     encoder.write([new Frame.Text("slow"), new Frame.Text("b")]);
     encoder.end(10);
-    encoder.drop(true);
+    encoder.stop();
     await codec.finish();
     assert.equal(encoder.write([new Frame.Text("c")]), true);
     assert.deepEqual(inner.texts, []);
