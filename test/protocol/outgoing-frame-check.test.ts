@@ -12,7 +12,8 @@ test("control frames carry at most 125 bytes of payload", () => {
   checkOutgoingSize(new Frame.Ping(bytes(125)), Infinity);
   checkOutgoingSize(new Frame.Pong(bytes(125)), Infinity);
   checkOutgoingSize(new Frame.Close(new CloseReason(1000, "x".repeat(123))), Infinity);
-  for (const frame of [new Frame.Ping(bytes(126)), new Frame.Pong(bytes(126))]) {
+  checkOutgoingSize(new Frame.Close(bytes(125)), Infinity);
+  for (const frame of [new Frame.Ping(bytes(126)), new Frame.Pong(bytes(126)), new Frame.Close(bytes(126))]) {
     assert.throws(() => checkOutgoingSize(frame, Infinity), { name: "RangeError", message: "A control frame's payload is at most 125 bytes, got 126" });
   }
 });
