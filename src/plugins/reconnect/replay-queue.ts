@@ -30,7 +30,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 export class ReplayQueue implements SendChannel<Frame> {
   private readonly entries = new ArrayQueue<QueueEntry>();
   private bytes = 0;
-  /** Sends waiting for room ("suspend", or "drop-oldest" behind other waiting sends), oldest first. */
+  /** Sends waiting for room, oldest first: "suspend" only ("drop-oldest" always makes room, "fail" rejects). */
   private readonly suspended = new ArrayQueue<SuspendedSend>();
   private closed = false;
   private closeCause: Error | undefined;
@@ -74,7 +74,7 @@ export class ReplayQueue implements SendChannel<Frame> {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.suspended.isEmpty && this.accept(frame, false)) return RESOLVED;
+    if (this.suspended.isEmpty && this.accept(frame)) return RESOLVED;
     if (this.policy === "fail") return Promise.reject(this.overflowError(frame));
     return new Promise<void>((resolve, reject) => this.suspended.push({ frame, resolve, reject }));
   }
@@ -82,7 +82,7 @@ export class ReplayQueue implements SendChannel<Frame> {
   trySend(frame: Frame): boolean {
     if (this.closed) return false;
     this.validate?.(frame);
-    return this.suspended.isEmpty && this.accept(frame, false);
+    return this.suspended.isEmpty && this.accept(frame);
   }
 
   /** The oldest queued message, left in place. */
@@ -135,14 +135,14 @@ export class ReplayQueue implements SendChannel<Frame> {
   }
 
   /** Queues `frame` if the bounds (or the policy) allow; false when it would overflow. */
-  private accept(frame: Frame, admitting: boolean): boolean {
+  private accept(frame: Frame): boolean {
     const entry: QueueEntry = { frame, bytes: frame.byteLength, seq: this.nextSeq };
     if (this.size === 0 && this.direct !== null && this.direct(entry)) {
       this.nextSeq++;
       return true;
     }
     if (!this.fits(entry.bytes)) {
-      if (this.policy !== "drop-oldest" || admitting) return false;
+      if (this.policy !== "drop-oldest") return false;
       while (this.size > 0 && !this.fits(entry.bytes)) {
         const dropped = this.take()!;
         this.onDropped?.(dropped);
@@ -169,7 +169,7 @@ export class ReplayQueue implements SendChannel<Frame> {
 
   private admitSuspended(): void {
     for (let next = this.suspended.peek(); next !== undefined; next = this.suspended.peek()) {
-      if (!this.accept(next.frame, true)) return;
+      if (!this.accept(next.frame)) return;
       this.suspended.shift();
       next.resolve();
     }
