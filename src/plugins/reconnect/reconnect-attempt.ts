@@ -20,7 +20,8 @@ export type AttemptDeps = Pick<ReconnectDeps, "connect" | "resolveUrl">;
 /**
  * @internal One attempt of a reconnecting session: the target function (when the target is one),
  * then the engine's connect, within `connectTimeoutMillis` (null: the engine's own timeout alone).
- * Aborting `controller` ends it with the abort's reason; so does the target's own `signal`. A
+ * Aborting `controller` ends it with the abort's reason; so does the target's own `signal`, unless
+ * it is `sessionSignal` (the session's own, which stops the whole session and its attempt). A
  * session that opens too late to be used is terminated. Never rejects: a failure is an outcome.
  */
 export async function connectAttempt(
@@ -29,6 +30,7 @@ export async function connectAttempt(
   connectTimeoutMillis: number | null,
   deps: AttemptDeps,
   controller: AbortController,
+  sessionSignal: AbortSignal | null = null,
 ): Promise<AttemptOutcome> {
   const signal = controller.signal;
   const timer =
@@ -44,7 +46,7 @@ export async function connectAttempt(
     const parts = toRequestOptions(resolved);
     const url = deps.resolveUrl(parts);
     const own = parts.signal;
-    if (own !== undefined) {
+    if (own !== undefined && own !== sessionSignal) {
       if (own.aborted) throw own.reason;
       const forward = (): void => controller.abort(own.reason);
       own.addEventListener("abort", forward, { once: true });

@@ -154,6 +154,17 @@ describe("connectAttempt", () => {
     assert.equal(controller.signal.aborted, true);
   });
 
+  test("the target's own signal is not forwarded when it is the session's signal (the session stops the attempt itself)", T, async () => {
+    const own = new AbortController();
+    const controller = new AbortController();
+    const pending = connectAttempt({ url: URL_TEXT, signal: own.signal }, 3, null, fakeDeps(() => never()), controller, own.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    own.abort(new Error("the session's signal"));
+    assert.equal(controller.signal.aborted, false, "not forwarded");
+    controller.abort(new Error("stopped by the session"));
+    assert.equal(failure(await pending).message, "stopped by the session");
+  });
+
   test("release() stops forwarding the target's own signal once the connection is over", T, async () => {
     const own = new AbortController();
     const controller = new AbortController();
