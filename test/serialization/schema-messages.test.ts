@@ -14,6 +14,7 @@ import {
   WebSockets,
   type DefaultWebSocketSession,
   type InvalidMessageError,
+  type MessagesOptions,
 } from "../../src/index.js";
 import { type StandardSchemaV1 } from "../../src/serialization/standard-schema.js";
 import { MockEngine, type MockServerHandler, type MockServerSession } from "../../src/testing/index.js";
@@ -230,6 +231,22 @@ describe("messages(schema, options)", () => {
     assert.deepEqual(texts, ["ann: hi @ 10h", "cat: bye @ 10h"]);
     assert.deepEqual(reported.map((error) => error.constructor), [DeserializationError, SchemaValidationError, SchemaValidationError]);
     assert.deepEqual((reported[2] as SchemaValidationError).issues.map((issue) => issue.path), [["text"]]);
+    client.close();
+  });
+
+  test("options that are not an object, or an onInvalid that is not a function, are a TypeError naming them; no frame is taken", T, async () => {
+    const { session, client } = await sessionReceiving(['"still here"']);
+    assert.throws(() => session.messages(null, 5 as MessagesOptions), {
+      name: "TypeError",
+      message: "messages(schema, options): options must be an object { onInvalid? }; got 5 (a number)",
+    });
+    assert.throws(() => session.messages(null, null as unknown as MessagesOptions), { name: "TypeError", message: /: options must be an object/ });
+    assert.throws(() => session.messages(null, { onInvalid: 1 } as unknown as MessagesOptions), {
+      name: "TypeError",
+      message: "messages(schema, options): options.onInvalid must be a function (error) => void; got 1 (a number)",
+    });
+    assert.equal(await session.receiveDeserialized<string>(), "still here");
+    await session.close();
     client.close();
   });
 
