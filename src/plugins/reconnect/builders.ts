@@ -8,12 +8,8 @@ import { openWebSocketSession } from "../websockets/builders.js";
 import { runSessionBlock } from "../websockets/session-block.js";
 import { Reconnect } from "./reconnect.js";
 import { ReconnectConfig } from "./reconnect-config.js";
-import {
-  ReconnectingWebSocketSession,
-  type OnOpenHook,
-  type ReconnectOptions,
-  type ReconnectTarget,
-} from "./reconnecting-session.js";
+import { ReconnectingWebSocketSession } from "./reconnecting-session.js";
+import type { OnOpenHook, ReconnectOptions, ReconnectTarget } from "./reconnect-types.js";
 
 // The Reconnect plugin's builders, as Ktor's `builders.kt`: declared on `HttpClient` here and added to
 // its prototype below when `kite-ws/reconnect` is loaded.

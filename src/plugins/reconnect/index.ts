@@ -15,14 +15,8 @@ export {
   type QueueOverflowPolicy,
   type ShouldReconnect,
 } from "./reconnect-config.js";
-export {
-  ReconnectingWebSocketSession,
-  type ReconnectState,
-  type ReconnectTarget,
-  type ReconnectTargetContext,
-  type ReconnectOptions,
-  type OnOpenHook,
-} from "./reconnecting-session.js";
+export { ReconnectingWebSocketSession } from "./reconnecting-session.js";
+export type { ReconnectState, ReconnectTarget, ReconnectTargetContext, ReconnectOptions, OnOpenHook } from "./reconnect-types.js";
 export type {
   ReconnectEvent,
   ReconnectEventMap,

@@ -4,6 +4,7 @@ import type { Frame } from "../../protocol/frame.js";
 import { ClosedReceiveChannelError } from "../../errors.js";
 import { toError } from "../../util/to-error.js";
 import { Wakeups } from "../../util/wakeups.js";
+import { ArrayQueue } from "../../util/array-queue.js";
 import type { QueueEntry, ReplayQueue } from "./replay-queue.js";
 import type { StopRequest } from "./reconnect-types.js";
 
@@ -34,16 +35,17 @@ export interface ConnectionHost {
 export class ReconnectConnection {
   /** The connection's session has ended (its close reason is known). */
   ended = false;
-  /** It stayed up for `minUptime`: the next failure starts a new streak of attempts. */
-  healthy = false;
   /** Its hooks ran and the `open` event went out: it carries the queue. */
   announced = false;
   /** A message taken from the queue and waiting for room in the session's `outgoing`. */
   holding: QueueEntry | null = null;
   /** Woken when the connection ends or the session stops. */
   readonly wakeups = new Wakeups();
-  private inflight: QueueEntry[] = [];
-  private confirming = false;
+  /** Handed over and not yet confirmed, oldest first (in sequence order). */
+  private inflight = new ArrayQueue<QueueEntry>();
+  /** The confirm loop while it runs: it runs whenever something is in flight and the connection is up. */
+  private confirming: Promise<void> | null = null;
+  private lastHandedSeq = -1;
 
   constructor(
     readonly session: DefaultWebSocketSession,
@@ -59,15 +61,12 @@ export class ReconnectConnection {
 
   /** The sequence number of the oldest message handed over (or in hand) and not yet confirmed. */
   oldestSeq(): number {
-    if (this.inflight.length > 0) return this.inflight[0].seq;
-    return this.holding?.seq ?? Infinity;
+    return this.inflight.peek()?.seq ?? this.holding?.seq ?? Infinity;
   }
 
   /** The messages handed over and never confirmed; they are settled (reported) from now on. */
   takeUnconfirmed(): QueueEntry[] {
-    const left = this.inflight;
-    this.inflight = [];
-    return left;
+    return this.inflight.takeAll();
   }
 
   /** Moves queued messages into the connection, in order, until it ends (or `close()` drained the queue). */
@@ -77,7 +76,7 @@ export class ReconnectConnection {
     const outgoing = this.session.outgoing;
     for (;;) {
       const stopping = host.stopRequest();
-      if (this.ended || (stopping !== null && !stopping.drain)) return;
+      if (this.ended || (stopping !== null && stopping.mode !== "drain")) return;
       const entry = queue.peek();
       if (entry === undefined) {
         if (queue.isClosedForSend) {
@@ -159,32 +158,30 @@ export class ReconnectConnection {
   }
 
   /** Resolves when everything handed over is confirmed, or the connection has ended. */
-  async confirmAll(): Promise<void> {
-    while (!this.ended && this.inflight.length > 0) await this.confirmOnce();
+  private async confirmAll(): Promise<void> {
+    while (this.confirming !== null) await this.confirming;
   }
 
   private handed(entry: QueueEntry): void {
     this.inflight.push(entry);
-    if (!this.confirming) void this.confirmLoop();
+    this.lastHandedSeq = entry.seq;
+    // Started only while the connection is up, so the loop reaches its first flush before it can end.
+    if (this.confirming === null && !this.ended) this.confirming = this.confirmLoop();
   }
 
+  /** Confirms in rounds: a flush confirms everything handed over before it started. */
   private async confirmLoop(): Promise<void> {
-    this.confirming = true;
     try {
-      await this.confirmAll();
+      while (!this.ended && !this.inflight.isEmpty) {
+        const through = this.lastHandedSeq;
+        await this.session.flush();
+        if (this.ended) return;
+        const inflight = this.inflight;
+        while ((inflight.peek()?.seq ?? Infinity) <= through) inflight.shift();
+        this.host.onSettled();
+      }
     } finally {
-      this.confirming = false;
-    }
-  }
-
-  private async confirmOnce(): Promise<void> {
-    const last = this.inflight[this.inflight.length - 1];
-    await this.session.flush();
-    if (this.ended) return;
-    const at = this.inflight.indexOf(last);
-    if (at >= 0) {
-      this.inflight.splice(0, at + 1);
-      this.host.onSettled();
+      this.confirming = null;
     }
   }
 }

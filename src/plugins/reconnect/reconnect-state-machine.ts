@@ -1,7 +1,7 @@
 import { Channel } from "../../session/channel.js";
 import type { DefaultWebSocketSession } from "../../session/default-session.js";
 import { Frame } from "../../protocol/frame.js";
-import { CloseReason, MAX_CLOSE_MESSAGE_BYTES, truncateUtf8 } from "../../protocol/close-reason.js";
+import { CloseReason } from "../../protocol/close-reason.js";
 import { ConnectionClosedError, WebSocketError, abortError } from "../../errors.js";
 import { backgroundTimer } from "../../util/timers.js";
 import { toError } from "../../util/to-error.js";
@@ -11,7 +11,7 @@ import { backoffDelay, type ReconnectCause } from "./policy.js";
 import { ReplayQueue, checkReplayable } from "./replay-queue.js";
 import { ReconnectGaveUpError } from "./errors.js";
 import type { ReconnectSettings } from "./reconnect-config.js";
-import type { OnOpenHook, ReconnectDeps, ReconnectState, ReconnectTarget, StopRequest } from "./reconnect-types.js";
+import type { OnOpenHook, ReconnectDeps, ReconnectState, ReconnectTarget, StopMode, StopRequest } from "./reconnect-types.js";
 import { connectAttempt, type AttemptOutcome } from "./reconnect-attempt.js";
 import { ReconnectConnection, type ConnectionHost } from "./reconnect-connection.js";
 import { decideRetry } from "./retry-decision.js";
@@ -33,6 +33,9 @@ interface GaveUp {
   readonly attempts: number;
 }
 
+/** How far each way of stopping goes: a later stop takes over only if it goes further. */
+const HARSHNESS: Readonly<Record<StopMode, number>> = { drain: 0, abort: 1, cut: 2 };
+
 /** Ends an attempt that `close()` interrupted. */
 const STOPPED = (): WebSocketError => new WebSocketError("The reconnecting session was closed", { code: "KITE_ERR_SESSION_CLOSED" });
 
@@ -49,12 +52,12 @@ export class ReconnectStateMachine {
   /** The session's one `outgoing`. */
   readonly queue: ReplayQueue;
   readonly hub = new EventHub();
-  /** The `onOpen` hooks, run in order on every new connection. */
-  readonly hooks: OnOpenHook[];
   /** Settles with the `ended` event. */
   readonly ended: Promise<EndedEvent>;
 
   private readonly settings: ReconnectSettings;
+  /** The `onOpen` hooks, run in order on every new connection. */
+  private readonly hooks: OnOpenHook[];
   /** Woken when the session starts stopping. */
   private readonly stopWakeups = new Wakeups();
   /** What each connection shares with the session. */
@@ -98,7 +101,7 @@ export class ReconnectStateMachine {
     this.onAbort = () => {
       const reason: unknown = signal?.reason;
       const error = abortError(reason);
-      this.stop({ reason: new CloseReason(CloseReason.Codes.GOING_AWAY, ""), drain: false, error });
+      this.stop({ reason: new CloseReason(CloseReason.Codes.GOING_AWAY, ""), mode: "abort", error });
     };
     signal?.addEventListener("abort", this.onAbort, { once: true });
   }
@@ -114,6 +117,15 @@ export class ReconnectStateMachine {
   /** The open connection's session, or null between connections. */
   get session(): DefaultWebSocketSession | null {
     return this.current?.session ?? null;
+  }
+
+  /** Adds a hook run on every new connection; returns a function that removes it. */
+  addHook(hook: OnOpenHook): () => void {
+    this.hooks.push(hook);
+    return () => {
+      const at = this.hooks.indexOf(hook);
+      if (at >= 0) this.hooks.splice(at, 1);
+    };
   }
 
   /** Runs the machine until the session ends. */
@@ -177,7 +189,7 @@ export class ReconnectStateMachine {
     // close() from a `connecting` listener comes before this attempt could be aborted.
     if (this.stopping !== null) controller.abort(STOPPED());
     try {
-      return await connectAttempt(this.target, attempt, this.settings.connectTimeoutMillis, this.deps, controller);
+      return await connectAttempt(this.target, attempt, this.settings.connectTimeoutMillis, this.deps, controller, this.signal);
     } finally {
       if (this.attemptController === controller) this.attemptController = null;
     }
@@ -200,7 +212,8 @@ export class ReconnectStateMachine {
     }
     if (hookError !== null) {
       this.current = null;
-      await session.close(new CloseReason(CloseReason.Codes.INTERNAL_ERROR, truncateUtf8(`onOpen: ${hookError.message}`, MAX_CLOSE_MESSAGE_BYTES)));
+      // The session cuts the message to what a Close frame holds.
+      await session.close(new CloseReason(CloseReason.Codes.INTERNAL_ERROR, `onOpen: ${hookError.message}`));
       if (this.stopping === null) this.hub.emit({ type: "failed", attempt, error: hookError });
       const reason = await session.closeReason;
       this.lastReason = reason;
@@ -208,18 +221,15 @@ export class ReconnectStateMachine {
     }
 
     const openedAt = Date.now();
-    let uptimeTimer: ReturnType<typeof setTimeout> | null = null;
     const announced = !conn.ended && this.stopping === null;
     conn.announced = announced;
     if (announced) {
       this.setState("open");
-      if (this.settings.minUptimeMillis === 0) conn.healthy = true;
-      else uptimeTimer = backgroundTimer(() => (conn.healthy = true), this.settings.minUptimeMillis);
       this.queue.direct = (entry) => conn.handDirect(entry);
       this.hub.emit({ type: "open", attempt, url, session });
     }
     // Stopped while the hooks ran: nothing queued goes out on a connection that never got ready.
-    if (this.stopping !== null && (!this.stopping.drain || !announced)) this.endConnection(session, this.stopping);
+    if (this.stopping !== null && (this.stopping.mode !== "drain" || !announced)) this.endConnection(session, this.stopping);
     const forwarding = announced ? conn.forward() : Promise.resolve();
     const pumpError = await conn.pump();
     conn.markEnded();
@@ -229,7 +239,6 @@ export class ReconnectStateMachine {
     const gone = session.close();
     await forwarding;
     await gone;
-    if (uptimeTimer !== null) clearTimeout(uptimeTimer);
     const reason = await session.closeReason;
     this.lastReason = reason;
     const unconfirmed = conn.takeUnconfirmed();
@@ -240,25 +249,20 @@ export class ReconnectStateMachine {
       this.hub.emit({ type: "failed", attempt, error });
       return { reason, error, healthy: false, hookFailed: true };
     }
-    this.hub.emit({
-      type: "closed",
-      attempt,
-      reason,
-      error: pumpError,
-      unconfirmed: unconfirmed.map((entry) => entry.frame),
-      uptimeMillis: Date.now() - openedAt,
-    });
+    const uptimeMillis = Date.now() - openedAt;
+    this.hub.emit({ type: "closed", attempt, reason, error: pumpError, unconfirmed: unconfirmed.map((entry) => entry.frame), uptimeMillis });
     this.checkFlushWaiters();
-    return { reason, error: pumpError, healthy: conn.healthy, hookFailed: false };
+    // It stayed up for minUptime (an announced connection only): the next failure starts a new streak.
+    return { reason, error: pumpError, healthy: announced && uptimeMillis >= this.settings.minUptimeMillis, hookFailed: false };
   }
 
   /** Stops retrying and ends the session as `request` says; a later, harsher request (abort, terminate) takes over. */
   stop(request: StopRequest): void {
     if (this.finished) return;
     if (this.stopping !== null) {
-      // A close() already running becomes an abort or a terminate: stop draining (and cut).
-      if (!request.drain && (this.stopping.drain || (request.cut === true && this.stopping.cut !== true))) {
-        this.stopping = { ...this.stopping, drain: false, cut: request.cut, error: this.stopping.error ?? request.error };
+      // A close() already running becomes an abort or a terminate; an abort becomes a terminate.
+      if (HARSHNESS[request.mode] > HARSHNESS[this.stopping.mode]) {
+        this.stopping = { ...this.stopping, mode: request.mode, error: this.stopping.error ?? request.error };
         this.queue.close();
         const conn = this.current;
         if (conn !== null) {
@@ -278,11 +282,9 @@ export class ReconnectStateMachine {
     if (conn === null) return;
     conn.wakeups.wakeAll();
     this.stoppedWhileOpen = true;
-    if (!request.drain) {
-      this.endConnection(conn.session, request);
-    } else if (!conn.announced) {
-      // Its onOpen hooks are still running (waiting for an answer, perhaps): the queue is not
-      // sent on a connection that never got ready, so close it now.
+    if (request.mode !== "drain" || !conn.announced) {
+      // Without a drain, or while its onOpen hooks still run (waiting for an answer, perhaps): the
+      // queue is not sent on a connection that never got ready, so it ends now.
       this.endConnection(conn.session, request);
     } else {
       // Draining the queue is bounded by the session's own timeout; then the Close goes anyway.
@@ -292,7 +294,7 @@ export class ReconnectStateMachine {
 
   /** Closes (or cuts) a connection because the session stops without draining. */
   private endConnection(session: DefaultWebSocketSession, request: StopRequest): void {
-    if (request.cut === true) session.terminate();
+    if (request.mode === "cut") session.terminate();
     else void session.close(request.reason);
   }
 

@@ -81,12 +81,16 @@ export interface ReconnectDeps {
   readonly converter: WebSocketContentConverter | null;
 }
 
+/**
+ * @internal How a reconnecting session stops, mildest first: "drain" sends what is queued, then
+ * closes (`close()`); "abort" closes at once, dropping the queue (the signal); "cut" ends the
+ * connection without a close handshake (`terminate()`).
+ */
+export type StopMode = "drain" | "abort" | "cut";
+
 /** @internal How a reconnecting session was asked to stop. */
 export interface StopRequest {
   readonly reason: CloseReason;
-  /** Cut the connection without a close handshake (`terminate()`). */
-  readonly cut?: boolean;
-  /** Send what is queued before closing (`close()`), or drop it (abort, `terminate()`). */
-  readonly drain: boolean;
+  readonly mode: StopMode;
   readonly error: Error | null;
 }

@@ -17,9 +17,6 @@ import type { OnOpenHook, ReconnectDeps, ReconnectState, ReconnectTarget } from 
 import { toRequestOptions } from "./reconnect-attempt.js";
 import { ReconnectStateMachine } from "./reconnect-state-machine.js";
 
-// The session's types live beside it; its callers import them from here with the session.
-export type { OnOpenHook, ReconnectOptions, ReconnectState, ReconnectTarget, ReconnectTargetContext } from "./reconnect-types.js";
-
 /**
  * A session that outlives its connections (`client.reconnectingSession(target)`): one `incoming` and
  * one `outgoing` across every connection it makes, with backoff and full jitter between attempts, a
@@ -105,12 +102,7 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
   /** Adds a hook run on every new connection (see `OnOpenHook`); returns a function that removes it. */
   onOpen(hook: OnOpenHook): () => void {
     if (typeof hook !== "function") throw new TypeError("onOpen takes a function (session) => void | Promise<void>");
-    const hooks = this.machine.hooks;
-    hooks.push(hook);
-    return () => {
-      const at = hooks.indexOf(hook);
-      if (at >= 0) hooks.splice(at, 1);
-    };
+    return this.machine.addHook(hook);
   }
 
   /**
@@ -180,13 +172,13 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
    */
   close(code: number, reason?: string): Promise<void>;
   async close(reasonOrCode?: CloseReason | number, message?: string): Promise<void> {
-    this.machine.stop({ reason: closeReasonOf(reasonOrCode, message), drain: true, error: null });
+    this.machine.stop({ reason: closeReasonOf(reasonOrCode, message), mode: "drain", error: null });
     await this.ended;
   }
 
   /** Cuts the current connection at once (no close handshake) and stops retrying; queued messages are not sent. */
   terminate(): void {
-    this.machine.stop({ reason: new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, "Terminated"), drain: false, error: null, cut: true });
+    this.machine.stop({ reason: new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, "Terminated"), mode: "cut", error: null });
   }
 
   /** `await using session = client.reconnectingSession(...)`: `close()` (1000) when the scope ends. */

@@ -61,7 +61,7 @@ describe("resources after close()", () => {
     try {
       const client = reconnectClient(
         (r) => {
-          r.minUptime = "10s"; // its timer is pending when close() comes
+          r.minUptime = "10s";
           r.connectTimeout = "5s";
         },
         (ws) => (ws.pingInterval = "1s"), // the sessions' ping and pong timers too

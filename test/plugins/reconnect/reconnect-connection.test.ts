@@ -4,7 +4,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { ReconnectConnection, type ConnectionHost } from "../../../src/plugins/reconnect/reconnect-connection.js";
-import { ReplayQueue } from "../../../src/plugins/reconnect/replay-queue.js";
+import { ReplayQueue, type QueueEntry } from "../../../src/plugins/reconnect/replay-queue.js";
 import type { StopRequest } from "../../../src/plugins/reconnect/reconnect-types.js";
 import type { DefaultWebSocketSession } from "../../../src/session/default-session.js";
 import { Channel } from "../../../src/session/channel.js";
@@ -175,8 +175,32 @@ describe("ReconnectConnection", () => {
     const { conn, host } = setup();
     await host.queue.send(text("a"));
     const entry = host.queue.shift()!;
-    host.stop({ reason: new CloseReason(1000, ""), drain: true, error: null });
+    host.stop({ reason: new CloseReason(1000, ""), mode: "drain", error: null });
     assert.equal(conn.handDirect(entry), false);
+  });
+
+  test("direct hand-over: taken by an open connection, refused while a message is held or once the connection has ended", T, async () => {
+    const entries = async (host: ConnectionHost): Promise<[QueueEntry, QueueEntry]> => {
+      for (const value of ["a", "b"]) await host.queue.send(text(value));
+      return [host.queue.shift()!, host.queue.shift()!];
+    };
+
+    const open = setup();
+    const [first] = await entries(open.host);
+    assert.equal(open.conn.handDirect(first), true);
+    assert.deepEqual(open.session.taken(), ["a"]);
+
+    const holding = setup();
+    const [held, next] = await entries(holding.host);
+    holding.conn.holding = held;
+    assert.equal(holding.conn.handDirect(next), false, "it would overtake the message in hand");
+    assert.deepEqual(holding.session.taken(), []);
+
+    const ended = setup();
+    const [late] = await entries(ended.host);
+    ended.conn.markEnded();
+    assert.equal(ended.conn.handDirect(late), false, "it would never be confirmed");
+    assert.deepEqual(ended.session.taken(), []);
   });
 
   test("close() with a drain: once the queue is closed and empty, everything is confirmed, then the connection closes with the reason", T, async () => {
@@ -185,7 +209,7 @@ describe("ReconnectConnection", () => {
     const forwarding = conn.forward();
     await turn();
     const reason = new CloseReason(4000, "bye");
-    host.stop({ reason, drain: true, error: null });
+    host.stop({ reason, mode: "drain", error: null });
     host.queue.close();
     await turn();
     assert.deepEqual(session.closes, [], "not before what was handed over is confirmed");
@@ -194,14 +218,27 @@ describe("ReconnectConnection", () => {
     assert.deepEqual(session.closes, [reason]);
   });
 
-  test("a stop without a drain ends forwarding; queued messages stay", T, async () => {
-    const { conn, host } = setup();
+  test("a stop without a drain: forwarding takes nothing, and queued messages stay", T, async () => {
+    for (const mode of ["abort", "cut"] as const) {
+      const { session, conn, host } = setup();
+      for (const value of ["a", "b"]) await host.queue.send(text(value));
+      host.stop({ reason: new CloseReason(1001, ""), mode, error: null });
+      await conn.forward();
+      assert.deepEqual(session.taken(), [], mode);
+      assert.equal(host.queue.size, 2, mode);
+    }
+  });
+
+  test("a stop without a drain ends a forwarder waiting for messages", T, async () => {
+    const { session, conn, host } = setup();
     const forwarding = conn.forward();
     await turn();
-    host.stop({ reason: new CloseReason(1001, ""), drain: false, error: null });
+    host.stop({ reason: new CloseReason(1001, ""), mode: "abort", error: null });
     conn.wakeups.wakeAll();
     await forwarding;
     assert.equal(host.queue.trySend(text("kept")), true);
+    await turn();
+    assert.deepEqual(session.taken(), []);
     assert.equal(host.queue.size, 1);
   });
 

@@ -25,12 +25,20 @@ class FakeSession {
   timeoutMillis = 1000;
   closedWith: CloseReason | null | undefined = undefined;
   terminated = false;
+  /** Flushes wait for `settleFlushes()` instead of resolving at once. */
+  holdFlushes = false;
+  private readonly flushes: (() => void)[] = [];
   private end!: (reason: CloseReason | null) => void;
   constructor() {
     this.closeReason = new Promise((resolve) => (this.end = resolve));
   }
   flush(): Promise<void> {
-    return Promise.resolve();
+    if (!this.holdFlushes) return Promise.resolve();
+    return new Promise((resolve) => this.flushes.push(resolve));
+  }
+  /** Settles every flush under way: what was written before them is confirmed. */
+  settleFlushes(): void {
+    for (const resolve of this.flushes.splice(0)) resolve();
   }
   close(reason: CloseReason = new CloseReason(1000, "")): Promise<void> {
     if (this.closedWith === undefined) this.closedWith = reason;
@@ -48,6 +56,7 @@ class FakeSession {
   private finish(reason: CloseReason): void {
     this.end(reason);
     this.incoming.close();
+    this.settleFlushes(); // as a real session lets flush() callers go once the connection is gone
   }
 }
 
@@ -114,7 +123,7 @@ describe("ReconnectStateMachine", () => {
     assert.deepEqual(events, ["connecting", "open", "closed", "retry", "connecting", "open"]);
     // Each event is told before the state it announces is entered for the wait ("retry", then "retrying").
     assert.deepEqual(states, ["connecting", "open", "open", "open", "connecting", "open"]);
-    m.stop({ reason: new CloseReason(4000, "bye"), drain: true, error: null });
+    m.stop({ reason: new CloseReason(4000, "bye"), mode: "drain", error: null });
     assert.equal(m.state, "closing");
     const ended = await m.ended;
     assert.equal(m.state, "closed");
@@ -165,7 +174,7 @@ describe("ReconnectStateMachine", () => {
     m.start();
     await until(events, "retry");
     assert.equal(m.state, "retrying");
-    m.stop({ reason: new CloseReason(1000, ""), drain: true, error: null });
+    m.stop({ reason: new CloseReason(1000, ""), mode: "drain", error: null });
     const ended = await m.ended;
     assert.deepEqual(ended.reason, new CloseReason(1000, ""));
     assert.equal(events.filter((event) => event === "connecting").length, 1, "no further attempt");
@@ -178,10 +187,26 @@ describe("ReconnectStateMachine", () => {
     await until(events, "open");
     m.queue.direct = null; // keep what follows in the queue
     await m.queue.send(new Frame.Text(true, new TextEncoder().encode("queued")));
-    m.stop({ reason: new CloseReason(1006, "Terminated"), drain: false, error: null, cut: true });
+    m.stop({ reason: new CloseReason(1006, "Terminated"), mode: "cut", error: null });
     const ended = await m.ended;
     assert.equal(session.terminated, true);
     assert.equal(ended.unsent.length, 1);
+  });
+
+  test("a harsher stop takes over one under way: a close() still draining becomes a cut", T, async () => {
+    const session = new FakeSession();
+    const { m, events } = machine([session]);
+    m.start();
+    await until(events, "open");
+    session.holdFlushes = true; // the message in flight stays unconfirmed, so the drain waits
+    assert.equal(m.queue.trySend(new Frame.Text(true, new TextEncoder().encode("x"))), true);
+    m.stop({ reason: new CloseReason(1000, ""), mode: "drain", error: null });
+    await turn();
+    assert.equal(session.closedWith, undefined, "still draining");
+    m.stop({ reason: new CloseReason(1006, "Terminated"), mode: "cut", error: null });
+    assert.equal(session.terminated, true);
+    const ended = await m.ended;
+    assert.equal(ended.error, null);
   });
 
   test("a connection that stayed up for minUptime starts a new streak of attempts", T, async () => {
@@ -196,16 +221,38 @@ describe("ReconnectStateMachine", () => {
     assert.ok(ended.error instanceof ReconnectGaveUpError && ended.error.attempts === 2);
   });
 
+  test("minUptime: a connection dropped sooner goes on with the streak; one dropped later starts a new one", T, async () => {
+    const refused = (): ConnectError => new ConnectError("refused", "ECONNREFUSED");
+    for (const [upMillis, connects] of [[0, 3], [60, 5]] as const) {
+      const session = new FakeSession();
+      const { m, events } = machine([refused(), session, refused(), refused()], { maxAttempts: 3, minUptimeMillis: 40 });
+      m.start();
+      await until(events, "open");
+      await new Promise((resolve) => setTimeout(resolve, upMillis));
+      session.drop(new CloseReason(1006, ""));
+      const ended = await m.ended;
+      assert.equal(events.filter((event) => event === "connecting").length, connects, `up ${upMillis} ms`);
+      assert.ok(ended.error instanceof ReconnectGaveUpError && ended.error.attempts === 3);
+    }
+  });
+
   test("while open, a send with nothing queued goes straight into the connection; flush() waits for its confirmation", T, async () => {
     const session = new FakeSession();
     const { m, events } = machine([session]);
     m.start();
     await until(events, "open");
+    session.holdFlushes = true;
     assert.equal(m.queue.trySend(new Frame.Text(true, new TextEncoder().encode("x"))), true);
     assert.equal(session.outgoing.size, 1, "handed over at once");
     assert.equal(m.queue.size, 0);
-    await m.flush();
-    m.stop({ reason: new CloseReason(1000, ""), drain: false, error: null });
+    let flushed = false;
+    const flushing = m.flush().then(() => (flushed = true));
+    await turn();
+    assert.equal(flushed, false, "pending while the connection's own flush is");
+    session.settleFlushes();
+    await flushing;
+    assert.equal(flushed, true);
+    m.stop({ reason: new CloseReason(1000, ""), mode: "abort", error: null });
     await m.ended;
   });
 });
