@@ -25,7 +25,10 @@ function takenOrRefused(name: string, assign: () => void): void {
 const SETTINGS: [string, string[], () => object][] = [
   ["WebSocketsConfig", ["pingIntervalMillis", "pingInterval", "timeoutMillis", "maxFrameSize", "maxMessageSize", "contentConverter"], () => new WebSocketsConfig()],
   ["WebSocketsConfig.channels", ["incoming", "outgoing"], () => new WebSocketsConfig().channels],
-  ["ReconnectConfig", ["minDelay", "maxDelay", "factor", "maxAttempts", "connectTimeout", "minUptime", "maxRetryAfter", "shouldReconnect", "maxQueued", "onQueueOverflow", "random"], () => new ReconnectConfig()],
+  ["ReconnectConfig", [
+    "minDelay", "minDelayMillis", "maxDelay", "maxDelayMillis", "factor", "maxAttempts", "connectTimeout", "connectTimeoutMillis", "minUptime", "minUptimeMillis",
+    "maxRetryAfter", "maxRetryAfterMillis", "shouldReconnect", "maxQueued", "onQueueOverflow", "random",
+  ], () => new ReconnectConfig()],
   ["LoggingConfig", ["level", "logger"], () => new LoggingConfig()],
   ["WebSocketDeflateConfig", ["compressionLevel", "clientNoContextTakeover", "serverNoContextTakeover", "clientMaxWindowBits", "serverMaxWindowBits"], () => new WebSocketDeflateConfig()],
 ];
@@ -33,6 +36,7 @@ const SETTINGS: [string, string[], () => object][] = [
 test("setters take any value as documented or refuse it, naming the setting", () => {
   for (const [owner, names, make] of SETTINGS) {
     for (const name of names) {
+      assert.ok(name in make(), `${owner} has no setting ${name}`);
       fc.assert(
         fc.property(anything, (value) => {
           const target = make() as Record<string, unknown>;
