@@ -1,5 +1,6 @@
 import type { HttpClientPlugin } from "./plugin.js";
 import { describeValue, typeError } from "../util/describe-value.js";
+import { isThenable } from "../util/thenable.js";
 
 /** Plugins in install order, each with its configuration blocks (a second install adds a block). */
 export type PluginInstalls = Map<string, { plugin: HttpClientPlugin<unknown, unknown>; blocks: ((config: unknown) => void)[] }>;
@@ -74,13 +75,4 @@ export function runConfigureBlock<T>(block: (config: T) => void, config: T, what
     `${what} must be synchronous: it returned a promise (an async function?), and plugins installed or settings made ` +
       "after an await would not be seen. Do the asynchronous work before building the client",
   );
-}
-
-function isThenable(value: unknown): value is { then(onFulfilled: undefined, onRejected: () => void): unknown } {
-  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
-  try {
-    return typeof (value as { then?: unknown }).then === "function";
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,7 @@
 import type { Frame } from "../protocol/frame.js";
 import { SchemaValidationError } from "./serialization-errors.js";
 import { typeError } from "../util/describe-value.js";
+import { isThenable } from "../util/thenable.js";
 import type {
   InferOutput,
   StandardSchemaV1,
@@ -45,11 +46,6 @@ export function validateWithSchema<S extends StandardSchemaV1>(schema: S, value:
     );
   }
   return successOf<InferOutput<S>>(schema, result, frame);
-}
-
-/** A promise, from this realm or another (`instanceof Promise` misses those). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /** The success in `result`, or the `SchemaValidationError` its issues make. */
