@@ -1,5 +1,7 @@
-/** Longest string quoted whole in a message; longer ones are cut with an ellipsis. */
-const MAX_QUOTED = 60;
+import { quote } from "./quote.js";
+
+export { quote };
+
 /** Longest description of an object's keys. */
 const MAX_DESCRIPTION = 100;
 
@@ -24,12 +26,6 @@ export function typeError(name: string, expected: string, value: unknown): TypeE
 /** `RangeError: <name> must be <expected>; got <value>`, for a value of the right type out of range. */
 export function rangeError(name: string, expected: string, value: unknown): RangeError {
   return new RangeError(`${name} must be ${expected}; got ${describeValue(value)}`);
-}
-
-/** A string quoted as JSON would, cut to a readable length. */
-export function quote(text: string): string {
-  const cut = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
-  return JSON.stringify(cut);
 }
 
 function describe(value: unknown): string {
@@ -60,7 +56,7 @@ function describe(value: unknown): string {
     // Keys come from the caller: plain names as they are, anything else quoted (no raw control characters).
     const shown = keys
       .slice(0, 4)
-      .map((key) => (/^[\w$]{1,30}$/.test(key) ? key : quote(key.slice(0, 30))))
+      .map((key) => (/^[\w$]{1,30}$/.test(key) ? key : quote(key, 30)))
       .join(", ");
     const text = `an object with keys ${shown}${keys.length > 4 ? ", …" : ""}`;
     return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION)}…` : text;

@@ -41,6 +41,16 @@ test("long strings are cut, and quoting escapes what a terminal would act on", (
   assert.equal(quote("a\nb\u001b[31m"), '"a\\nb\\u001b[31m"');
 });
 
+test("quoting also escapes C1 controls and what reorders or breaks lines, and never cuts a surrogate pair in two", () => {
+  assert.equal(quote("a\u009bb\u2028c\u202ed\u2066e\u007f"), '"a\\u009bb\\u2028c\\u202ed\\u2066e\\u007f"');
+  assert.equal(describeValue("\u202eevil"), '"\\u202eevil" (a string)');
+  // 59 "x" then an emoji: the cut at 60 would fall between its two halves.
+  assert.equal(quote(`${"x".repeat(59)}🌍🌍`), `"${"x".repeat(59)}…"`);
+  assert.equal(quote("🌍🌍", 3), '"🌍…"');
+  assert.equal(quote("abcdef", 3, "after"), '"abc"…', "a log line's preview: the ellipsis follows the quotes");
+  assert.equal(describeValue({ [`${"k".repeat(29)}🌍 key`]: 1 }), `an object with keys "${"k".repeat(29)}…"`);
+});
+
 test("never throws, whatever it is given (revoked proxies, throwing getters)", () => {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();

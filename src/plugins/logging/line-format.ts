@@ -1,6 +1,7 @@
 import { Frame } from "../../protocol/frame.js";
 import { FrameType, frameTypeName } from "../../protocol/frame-type.js";
 import type { CloseReason } from "../../protocol/close-reason.js";
+import { quote, unicodeEscape } from "../../util/quote.js";
 
 /** @internal How much of a payload a log line shows. */
 export interface PreviewLimits {
@@ -17,9 +18,10 @@ export const LONG_PREVIEW: PreviewLimits = Object.freeze({ chars: 1024, bytes: 1
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
-/** DEL, C1 controls, line and paragraph separators, bidirectional overrides and isolates. */
-const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-/** The same, and C0 controls: what must not reach a terminal or a log file from a peer. */
+/**
+ * C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides and isolates: what
+ * must not reach a terminal or a log file from a peer.
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
@@ -46,17 +48,17 @@ export function describeCloseFrame(frame: Frame.Close, limits: PreviewLimits): s
 export function describeCloseReason(reason: CloseReason, limits: PreviewLimits = SHORT_PREVIEW): string {
   const name = reason.knownReason;
   const code = name === undefined ? String(reason.code) : `${reason.code} ${name}`;
-  return reason.message === "" ? code : `${code} ${quote(reason.message, limits.chars)}`;
+  return reason.message === "" ? code : `${code} ${quote(reason.message, limits.chars, "after")}`;
 }
 
 /** Text as text, binary as hex; control frames as text when they are printable ASCII, as our pings are. */
 function preview(frame: Frame, limits: PreviewLimits): string {
   switch (frame.frameType) {
     case FrameType.TEXT:
-      return quote(textPrefix(frame as Frame.Text, limits.chars), limits.chars);
+      return quote(textPrefix(frame as Frame.Text, limits.chars), limits.chars, "after");
     case FrameType.PING:
     case FrameType.PONG:
-      return isPrintableAscii(frame.data) ? quote(decoder.decode(frame.data), limits.chars) : hex(frame.data, limits.bytes);
+      return isPrintableAscii(frame.data) ? quote(decoder.decode(frame.data), limits.chars, "after") : hex(frame.data, limits.bytes);
     default:
       return hex(frame.data, limits.bytes);
   }
@@ -73,29 +75,12 @@ function textPrefix(frame: Frame.Text, chars: number): string {
 }
 
 /**
- * `text` escaped as a JSON string, cut to `chars` characters with "…" when there is more. Besides
- * JSON's escapes (quotes, C0 controls, so no terminal escape sequence gets through), C1 controls
- * and the characters that reorder or break lines are escaped too: a payload cannot forge log lines.
- */
-function quote(text: string, chars: number): string {
-  const cut = text.length > chars;
-  let shown = cut ? text.slice(0, chars) : text;
-  // Never split a surrogate pair: a lone half would print as an escape.
-  if (cut && /[\uD800-\uDBFF]$/.test(shown)) shown = shown.slice(0, -1);
-  return `${JSON.stringify(shown).replace(UNSAFE, unicodeEscape)}${cut ? "…" : ""}`;
-}
-
-/**
  * @internal `text` with control and reordering characters escaped (`\u001b`): for what a peer
  * controls outside payloads (header values, status text, error messages), so it cannot forge lines
  * or send escape sequences to the terminal that shows the log.
  */
 export function printable(text: string): string {
   return text.replace(UNPRINTABLE, unicodeEscape);
-}
-
-function unicodeEscape(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /** "01 02 ff …": the first `max` bytes in hex. */
