@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { toMillis, type Duration } from "../util/duration.js";
+import { parseDurationText } from "../util/duration.js";
 import { isToken } from "../http/token.js";
 
 /**
@@ -52,12 +52,9 @@ function firstSentence(message: string): string {
 
 /** A duration option: milliseconds ("20000") or a number with a unit ("500ms", "20s", "1m", "1h"). */
 export function parseDuration(text: string, option: string, command: string): number {
-  const value: Duration = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : (text as Duration);
-  try {
-    return toMillis(value, option);
-  } catch {
-    throw new UsageError(`${option} takes milliseconds or a duration like 500ms, 20s, 1m; got ${JSON.stringify(text)}`, command);
-  }
+  const millis = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : parseDurationText(text);
+  if (millis === null) throw new UsageError(`${option} takes milliseconds or a duration like 500ms, 20s, 1m; got ${JSON.stringify(text)}`, command);
+  return millis;
 }
 
 /** A count option: a whole number from 1 up. */

@@ -1,5 +1,5 @@
 import { quote, rangeError, typeError } from "../util/describe-value.js";
-import { toMillis } from "../util/duration.js";
+import { parseDurationText } from "../util/duration.js";
 
 /**
  * @internal Checks shared by the configurations (the engines', the plugins', the server's options):
@@ -44,8 +44,9 @@ export function checkDuration(value: unknown, name: string, bounds: DurationBoun
   const expected = 'a duration such as "5s", "500ms" or "1m", or a number of milliseconds';
   if (typeof value === "number") return checkRange(value, name, value, bounds);
   if (typeof value !== "string") throw typeError(name, expected, value);
-  if (!isDurationText(value)) throw rangeError(name, expected, value);
-  return checkRange(toMillis(value as `${number}s`, name), name, value, bounds);
+  const millis = parseDurationText(value);
+  if (millis === null) throw rangeError(name, expected, value);
+  return checkRange(millis, name, value, bounds);
 }
 
 function checkRange(millis: number, name: string, given: unknown, { zero = false }: DurationBounds): number {
@@ -57,12 +58,7 @@ function checkRange(millis: number, name: string, given: unknown, { zero = false
 }
 
 function isDurationText(text: string): boolean {
-  try {
-    toMillis(text as `${number}s`, "");
-    return true;
-  } catch {
-    return false;
-  }
+  return parseDurationText(text) !== null;
 }
 
 /** @internal A size or count: a whole number >= `min` (a safe integer). */
