@@ -69,6 +69,17 @@ export function checkWhole(value: unknown, name: string, min: number, unit: stri
   return value;
 }
 
+/**
+ * @internal One check per setting of a configuration, by the setting's name: its setter runs the check
+ * on the value given, and the engine runs them all on the values held when it is built.
+ */
+export type SettingChecks<Config> = { readonly [K in keyof Config]?: (value: Config[K]) => unknown };
+
+/** @internal Runs each check of `checks`, in their order, on the value `config` holds for its setting. */
+export function checkSettings<Config extends object>(config: Config, checks: SettingChecks<Config>): void {
+  for (const key of Object.keys(checks) as (keyof Config)[]) (checks[key] as (value: unknown) => unknown)(config[key]);
+}
+
 /** @internal Whether `value` is an object literal or another non-array, non-function object. */
 export function isOptionsObject(value: unknown): value is Readonly<Record<string, unknown>> {
   return value !== null && typeof value === "object" && !Array.isArray(value);

@@ -1,7 +1,17 @@
 import { DEFAULT_RESPONSE_HEAD_LIMITS, type ResponseHeadLimits } from "../../http/response-head.js";
 import type { Duration } from "../../util/duration.js";
 import { typeError, rangeError, describeValue } from "../../util/describe-value.js";
-import { DEFAULT_CONNECT_TIMEOUT_MILLIS, checkDuration, checkKeys, checkMillis, checkWhole, isOptionsObject, maskCredentials } from "../config-checks.js";
+import {
+  DEFAULT_CONNECT_TIMEOUT_MILLIS,
+  checkDuration,
+  checkKeys,
+  checkMillis,
+  checkSettings,
+  checkWhole,
+  isOptionsObject,
+  maskCredentials,
+  type SettingChecks,
+} from "../config-checks.js";
 import { parseProxyUrl, type CioProxyConfig } from "./proxy-selection.js";
 
 export type { CioProxyConfig } from "./proxy-selection.js";
@@ -50,7 +60,7 @@ export class CioEngineConfig {
 
   /** Takes a finite number of milliseconds > 0; for a duration such as "5s", set `connectTimeout`. */
   set connectTimeoutMillis(millis: number) {
-    this.#connectTimeoutMillis = checkMillis(millis, "cio.connectTimeoutMillis", "cio.connectTimeout");
+    this.#connectTimeoutMillis = CHECKS.connectTimeoutMillis(millis);
   }
 
   /** `connectTimeoutMillis` as a duration: reads as milliseconds. */
@@ -73,7 +83,7 @@ export class CioEngineConfig {
 
   /** Takes an object with only `ca`, `rejectUnauthorized` and `servername`, each optional. */
   set tls(tls: CioTlsConfig) {
-    this.#tls = checkTls(tls);
+    this.#tls = CHECKS.tls(tls);
   }
 
   /** Limits on the handshake response's head (and on a proxy's answer to CONNECT); read-only once set. */
@@ -83,7 +93,7 @@ export class CioEngineConfig {
 
   /** Takes `{ maxBytes, maxHeaders }`, whole numbers >= 1; one left out keeps its default (16 KiB, 100). */
   set responseHead(limits: Partial<ResponseHeadLimits>) {
-    this.#responseHead = checkResponseHead(limits);
+    this.#responseHead = CHECKS.responseHead(limits);
   }
 
   /** An HTTP CONNECT proxy: a URL, `"env"` (the default: the `*_PROXY` variables) or null for none. */
@@ -93,7 +103,7 @@ export class CioEngineConfig {
 
   /** Takes an `http:` / `https:` proxy URL (a string or a `URL`), `"env"` or null; the URL is parsed at once. */
   set proxy(proxy: CioProxyConfig) {
-    this.#proxy = checkProxy(proxy);
+    this.#proxy = CHECKS.proxy(proxy);
   }
 
   /**
@@ -108,7 +118,7 @@ export class CioEngineConfig {
 
   /** Takes true, false or a whole number of hops >= 0. */
   set followRedirects(follow: boolean | number) {
-    this.#followRedirects = checkFollowRedirects(follow);
+    this.#followRedirects = CHECKS.followRedirects(follow);
   }
 }
 
@@ -119,12 +129,17 @@ export class CioEngineConfig {
  */
 export function checkCioConfig(config: CioEngineConfig): void {
   if (config === null || typeof config !== "object") throw typeError("CioEngine's config", "a CioEngineConfig", config);
-  checkMillis(config.connectTimeoutMillis, "cio.connectTimeoutMillis", "cio.connectTimeout");
-  checkTls(config.tls);
-  checkResponseHead(config.responseHead);
-  checkProxy(config.proxy);
-  checkFollowRedirects(config.followRedirects);
+  checkSettings(config, CHECKS);
 }
+
+/** Each setting's check, for its setter and for `checkCioConfig`. */
+const CHECKS = {
+  connectTimeoutMillis: (millis: number) => checkMillis(millis, "cio.connectTimeoutMillis", "cio.connectTimeout"),
+  tls: checkTls,
+  responseHead: checkResponseHead,
+  proxy: checkProxy,
+  followRedirects: checkFollowRedirects,
+} satisfies SettingChecks<CioEngineConfig>;
 
 function checkTls(tls: CioTlsConfig): CioTlsConfig {
   if (!isOptionsObject(tls)) throw typeError("cio.tls", "an object { ca, rejectUnauthorized, servername }", tls);

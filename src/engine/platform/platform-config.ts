@@ -1,6 +1,15 @@
 import type { Duration } from "../../util/duration.js";
 import { typeError } from "../../util/describe-value.js";
-import { DEFAULT_CONNECT_TIMEOUT_MILLIS, checkClassOrNull, checkDuration, checkMillis, checkWhole, isOptionsObject } from "../config-checks.js";
+import {
+  DEFAULT_CONNECT_TIMEOUT_MILLIS,
+  checkClassOrNull,
+  checkDuration,
+  checkMillis,
+  checkSettings,
+  checkWhole,
+  isOptionsObject,
+  type SettingChecks,
+} from "../config-checks.js";
 
 /**
  * A `WebSocket` class as runtimes have it: the browser's, Deno's and Bun's global, Node 22's global,
@@ -38,7 +47,7 @@ export class PlatformEngineConfig {
 
   /** Takes a class (a constructor function) or null; `undefined` (a runtime without the global) is a `TypeError`. */
   set webSocket(webSocket: WebSocketConstructorLike | null) {
-    this.#webSocket = checkClassOrNull(webSocket, "platform.webSocket", "a WebSocket class (e.g. undici's WebSocket)");
+    this.#webSocket = CHECKS.webSocket(webSocket);
   }
 
   /**
@@ -53,7 +62,7 @@ export class PlatformEngineConfig {
 
   /** Takes true, false or null. */
   set customHeaders(customHeaders: boolean | null) {
-    this.#customHeaders = checkCustomHeaders(customHeaders);
+    this.#customHeaders = CHECKS.customHeaders(customHeaders);
   }
 
   /**
@@ -66,7 +75,7 @@ export class PlatformEngineConfig {
 
   /** Takes an object without `protocols` or `headers` (the engine sets those from the request). */
   set webSocketInit(init: Readonly<Record<string, unknown>>) {
-    this.#webSocketInit = checkInit(init);
+    this.#webSocketInit = CHECKS.webSocketInit(init);
   }
 
   /**
@@ -79,7 +88,7 @@ export class PlatformEngineConfig {
 
   /** Takes a finite number of milliseconds > 0; for a duration such as "5s", set `connectTimeout`. */
   set connectTimeoutMillis(millis: number) {
-    this.#connectTimeoutMillis = checkMillis(millis, "platform.connectTimeoutMillis", "platform.connectTimeout");
+    this.#connectTimeoutMillis = CHECKS.connectTimeoutMillis(millis);
   }
 
   /** `connectTimeoutMillis` as a duration: reads as milliseconds. */
@@ -102,7 +111,7 @@ export class PlatformEngineConfig {
 
   /** Takes a whole number of bytes >= 1. */
   set writeHighWaterMark(bytes: number) {
-    this.#writeHighWaterMark = checkWhole(bytes, "platform.writeHighWaterMark", 1, "bytes");
+    this.#writeHighWaterMark = CHECKS.writeHighWaterMark(bytes);
   }
 
   /** How often `bufferedAmount` is read while writing waits (the API has no "drain" event), in milliseconds. */
@@ -112,7 +121,7 @@ export class PlatformEngineConfig {
 
   /** Takes a finite number of milliseconds > 0; for a duration such as "10ms", set `drainPoll`. */
   set drainPollMillis(millis: number) {
-    this.#drainPollMillis = checkMillis(millis, "platform.drainPollMillis", "platform.drainPoll");
+    this.#drainPollMillis = CHECKS.drainPollMillis(millis);
   }
 
   /** `drainPollMillis` as a duration: reads as milliseconds. */
@@ -132,13 +141,18 @@ export class PlatformEngineConfig {
  */
 export function checkPlatformConfig(config: PlatformEngineConfig): void {
   if (config === null || typeof config !== "object") throw typeError("PlatformEngine's config", "a PlatformEngineConfig", config);
-  checkClassOrNull(config.webSocket, "platform.webSocket", "a WebSocket class (e.g. undici's WebSocket)");
-  checkCustomHeaders(config.customHeaders);
-  checkInit(config.webSocketInit);
-  checkMillis(config.connectTimeoutMillis, "platform.connectTimeoutMillis", "platform.connectTimeout");
-  checkWhole(config.writeHighWaterMark, "platform.writeHighWaterMark", 1, "bytes");
-  checkMillis(config.drainPollMillis, "platform.drainPollMillis", "platform.drainPoll");
+  checkSettings(config, CHECKS);
 }
+
+/** Each setting's check, for its setter and for `checkPlatformConfig`. */
+const CHECKS = {
+  webSocket: (webSocket: WebSocketConstructorLike | null) => checkClassOrNull(webSocket, "platform.webSocket", "a WebSocket class (e.g. undici's WebSocket)"),
+  customHeaders: checkCustomHeaders,
+  webSocketInit: checkInit,
+  connectTimeoutMillis: (millis: number) => checkMillis(millis, "platform.connectTimeoutMillis", "platform.connectTimeout"),
+  writeHighWaterMark: (bytes: number) => checkWhole(bytes, "platform.writeHighWaterMark", 1, "bytes"),
+  drainPollMillis: (millis: number) => checkMillis(millis, "platform.drainPollMillis", "platform.drainPoll"),
+} satisfies SettingChecks<PlatformEngineConfig>;
 
 function checkCustomHeaders(customHeaders: boolean | null): boolean | null {
   if (customHeaders !== null && typeof customHeaders !== "boolean") throw typeError("platform.customHeaders", "true, false or null", customHeaders);

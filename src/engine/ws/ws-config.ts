@@ -1,6 +1,15 @@
 import type { Duration } from "../../util/duration.js";
 import { typeError } from "../../util/describe-value.js";
-import { DEFAULT_CONNECT_TIMEOUT_MILLIS, checkClassOrNull, checkMillis, checkDuration, checkWhole, isOptionsObject } from "../config-checks.js";
+import {
+  DEFAULT_CONNECT_TIMEOUT_MILLIS,
+  checkClassOrNull,
+  checkMillis,
+  checkDuration,
+  checkSettings,
+  checkWhole,
+  isOptionsObject,
+  type SettingChecks,
+} from "../config-checks.js";
 
 /**
  * Options of the `ws` package's client (its `ClientOptions`: `agent`, `ca`, `rejectUnauthorized`,
@@ -56,7 +65,7 @@ export class WsEngineConfig {
 
   /** Takes an options object, a function `(url, protocols, options) => WebSocket`, or null. */
   set preconfigured(preconfigured: WsClientOptions | WsWebSocketFactory | null) {
-    this.#preconfigured = checkPreconfigured(preconfigured);
+    this.#preconfigured = CHECKS.preconfigured(preconfigured);
   }
 
   /**
@@ -69,7 +78,7 @@ export class WsEngineConfig {
 
   /** Takes a class (a constructor function) or null. */
   set webSocket(webSocket: (new (url: string, protocols: string[], options: WsEngineOptions) => object) | null) {
-    this.#webSocket = checkClassOrNull(webSocket, "ws.webSocket", "the ws package's WebSocket class");
+    this.#webSocket = CHECKS.webSocket(webSocket);
   }
 
   /**
@@ -82,7 +91,7 @@ export class WsEngineConfig {
 
   /** Takes a finite number of milliseconds > 0; for a duration such as "5s", set `connectTimeout`. */
   set connectTimeoutMillis(millis: number) {
-    this.#connectTimeoutMillis = checkMillis(millis, "ws.connectTimeoutMillis", "ws.connectTimeout");
+    this.#connectTimeoutMillis = CHECKS.connectTimeoutMillis(millis);
   }
 
   /** `connectTimeoutMillis` as a duration: reads as milliseconds. */
@@ -102,7 +111,7 @@ export class WsEngineConfig {
 
   /** Takes a whole number of bytes >= 1. */
   set writeHighWaterMark(bytes: number) {
-    this.#writeHighWaterMark = checkWhole(bytes, "ws.writeHighWaterMark", 1, "bytes");
+    this.#writeHighWaterMark = CHECKS.writeHighWaterMark(bytes);
   }
 }
 
@@ -112,11 +121,18 @@ export class WsEngineConfig {
  */
 export function checkWsConfig(config: WsEngineConfig): void {
   if (config === null || typeof config !== "object") throw typeError("WsClientEngine's config", "a WsEngineConfig", config);
-  checkPreconfigured(config.preconfigured);
-  checkClassOrNull(config.webSocket, "ws.webSocket", "the ws package's WebSocket class");
-  checkMillis(config.connectTimeoutMillis, "ws.connectTimeoutMillis", "ws.connectTimeout");
-  checkWhole(config.writeHighWaterMark, "ws.writeHighWaterMark", 1, "bytes");
+  checkSettings(config, CHECKS);
 }
+
+type WebSocketClass = WsEngineConfig["webSocket"];
+
+/** Each setting's check, for its setter and for `checkWsConfig`. */
+const CHECKS = {
+  preconfigured: checkPreconfigured,
+  webSocket: (webSocket: WebSocketClass) => checkClassOrNull(webSocket, "ws.webSocket", "the ws package's WebSocket class"),
+  connectTimeoutMillis: (millis: number) => checkMillis(millis, "ws.connectTimeoutMillis", "ws.connectTimeout"),
+  writeHighWaterMark: (bytes: number) => checkWhole(bytes, "ws.writeHighWaterMark", 1, "bytes"),
+} satisfies SettingChecks<WsEngineConfig>;
 
 function checkPreconfigured(
   preconfigured: WsClientOptions | WsWebSocketFactory | null,
