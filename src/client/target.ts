@@ -4,7 +4,7 @@ import { normalizeHeaderFields, type HeaderFields, type HeaderFieldsInit } from 
 import type { ClientExtension, ExtensionOffering } from "../extensions/extension.js";
 import { isValidSubprotocol } from "../protocol/subprotocol.js";
 import { describeValue, quote, typeError } from "../util/describe-value.js";
-import { maskCredentials } from "../engine/config-checks.js";
+import { URL_LIKE, checkKeys, maskCredentials } from "../engine/config-checks.js";
 import type { HttpMethod } from "./http-method.js";
 
 /**
@@ -66,7 +66,6 @@ const SCHEMES: ReadonlyMap<string, string> = new Map([
 
 /** The keys of {@link WebSocketRequestOptions}, in the order messages list them. */
 const OPTION_KEYS = ["method", "host", "port", "path", "url", "headers", "protocols", "signal"] as const;
-const KNOWN_KEYS: ReadonlySet<string> = new Set(OPTION_KEYS);
 
 const TIMEOUT_HINT =
   'a target has no timeout: set the engine\'s (config.engine((cio) => { cio.connectTimeout = "5s" })) or pass signal: AbortSignal.timeout(5000)';
@@ -104,7 +103,6 @@ const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
 const IPV6_TEXT = /^[0-9a-f:.]+$/i;
 /** A host followed by a port: "example.com:8080", "[::1]:8080". */
 const HOST_AND_PORT = /^(?:\[[^\]]*\]|[^:[\]]*):(\d*)$/;
-const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** Whitespace, control characters, and the backslash (which a URL would read as "/"). */
 const BAD_PATH_CHARS = /[\s\p{Cc}\\]/u;
 
@@ -114,9 +112,7 @@ export function resolveTarget(
   options: { secure?: boolean; maxFrameSize: number; extensions?: readonly ClientExtension[] },
 ): WebSocketRequest & ExtensionOffering {
   const parts = targetParts(target);
-  for (const key of Object.keys(parts)) {
-    if (!KNOWN_KEYS.has(key)) throw unknownKey(key);
-  }
+  checkKeys(parts, "A WebSocket target", OPTION_KEYS, KEY_HINTS);
   // Each part is read once: a getter cannot hand the check one value and the request another.
   const { method: rawMethod, host, port, path, url: base, headers: rawHeaders, protocols: rawProtocols, signal } = parts;
 
@@ -230,7 +226,8 @@ function checkHost(host: unknown): { text: string; expected: string } {
 }
 
 function hostError(host: unknown, article: string, detail = ""): TypeError {
-  // A host with "user:password@" in front is quoted without it.
+  // A host with "user:password@" in front is quoted without it. Not maskCredentials: a host is no
+  // URL, so a password here may hold "/", "?" or "#", where a URL's credentials would end.
   const shown = typeof host === "string" ? host.replace(/^.*@/s, "***@") : host;
   return typeError("host", `a ${article}host name or an IP address${detail}`, shown);
 }
@@ -295,15 +292,6 @@ function isForeignUrl(value: unknown): value is { readonly href: string } {
     typeof value === "object" &&
     Object.prototype.toString.call(value) === "[object URL]" &&
     typeof (value as { href?: unknown }).href === "string"
-  );
-}
-
-function unknownKey(key: string): TypeError {
-  const lower = key.toLowerCase();
-  const sameButCase = OPTION_KEYS.find((known) => known === lower);
-  const hint = sameButCase !== undefined ? `did you mean ${sameButCase}?` : KEY_HINTS.get(lower);
-  return new TypeError(
-    `A WebSocket target has no option ${quote(key)}${hint === undefined ? "" : `: ${hint}`} (the options are ${OPTION_KEYS.join(", ")})`,
   );
 }
 

@@ -105,6 +105,9 @@ export function checkClassOrNull<T>(value: T, name: string, expected: string): T
   return value;
 }
 
+/** @internal Text that starts as a URL does, with a scheme and "//" ("ws://...", "http://..."). */
+export const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 /**
  * @internal A URL's text for an error message, with any `user:password@` part masked: credentials are
  * never repeated. A URL reads a backslash as a slash after a WebSocket or HTTP scheme, so both count.

@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
+import vm from "node:vm";
 import fc from "fast-check";
 import { HttpClient, CIO, WebSockets, HttpMethod, type WebSocketTarget, type WebSocketRequestOptions } from "../../src/index.js";
 import { Reconnect } from "../../src/plugins/reconnect/index.js";
@@ -68,6 +69,14 @@ describe("target: host", () => {
       () => resolve({ host: "user:s3cret@example.com" }),
       (error: unknown) => error instanceof TypeError && /credentials/.test(error.message) && !error.message.includes("s3cret"),
     );
+    // A password may hold what would end a URL's credentials: a host is masked up to its last "@".
+    for (const host of ["user:s3/cret@example.com", "user:s3?cret@example.com", "user:s3#cret@example.com", "user:s3\\cret@example.com"]) {
+      assert.throws(
+        () => resolve({ host }),
+        (error: unknown) => error instanceof TypeError && error.message.includes("***@example.com") && !error.message.includes("cret"),
+        host,
+      );
+    }
   });
 
   test("IPv4 shorthand and octal forms, which a URL reads as another address, are refused", () => {
@@ -212,6 +221,24 @@ describe("target: url, protocols, signal, headers, unknown keys, the target itse
     refused({ headers: null }, "headers must be", "got null");
     const signal = new AbortController().signal;
     assert.equal(resolveTarget({ signal }, { maxFrameSize: 1 }).signal, signal);
+  });
+
+  test("a target, a URL and a signal from another realm (a vm context, an iframe) are taken as this realm's", () => {
+    // A vm context has JavaScript's own classes only, not URL or AbortSignal: classes of its own stand
+    // in for another frame's, which `instanceof` does not recognise either.
+    const realm = vm.createContext({});
+    const options: unknown = vm.runInContext('({ host: "example.com", port: 9001, path: "/x" })', realm);
+    assert.notEqual(Object.getPrototypeOf(options), Object.prototype);
+    assert.equal(resolve(options).href, "ws://example.com:9001/x");
+    const url: unknown = vm.runInContext(
+      'new (class URL { get href() { return "wss://example.com/y"; } get [Symbol.toStringTag]() { return "URL"; } })()',
+      realm,
+    );
+    assert.ok(!(url instanceof URL));
+    assert.equal(resolve(url).href, "wss://example.com/y");
+    assert.equal(resolve({ url, path: "/z" }).href, "wss://example.com/z");
+    const signal: unknown = vm.runInContext("new (class AbortSignal { aborted = false; addEventListener() {} removeEventListener() {} })()", realm);
+    assert.equal(resolveTarget({ signal } as WebSocketRequestOptions, { maxFrameSize: 1 }).signal, signal);
   });
 
   test("unknown keys are TypeErrors naming the key and, where plain, the right one", () => {
