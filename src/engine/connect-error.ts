@@ -1,4 +1,4 @@
-import { ConnectError, TlsError, WebSocketError } from "../errors.js";
+import { ConnectError, ConnectTimeoutError, TlsError, WebSocketError } from "../errors.js";
 
 /**
  * @internal What an engine knows when a connection attempt fails, for the message: where it went,
@@ -68,10 +68,25 @@ const CERTIFICATE = new Set([
  */
 const PLAIN_TEXT = new Set(["wrong version number", "packet length too long", "http request", "unknown protocol"]);
 
-/** The host and port a URL connects to, `host:port` (the default port made explicit; never credentials). */
+/** @internal The port a URL's scheme implies: 443 for `wss:` and `https:`, 80 otherwise. */
+export function defaultPort(url: URL): number {
+  return url.protocol === "wss:" || url.protocol === "https:" ? 443 : 80;
+}
+
+/**
+ * @internal The host and port a URL connects to, `host:port` (the default port made explicit; an
+ * IPv6 address keeps its brackets; never credentials).
+ */
 export function endpointOf(url: URL): string {
-  const port = url.port !== "" ? url.port : url.protocol === "wss:" || url.protocol === "https:" ? "443" : "80";
-  return `${url.hostname}:${port}`;
+  return `${url.hostname}:${Number(url.port) || defaultPort(url)}`;
+}
+
+/**
+ * @internal The error of a connect that ran out of time: it names the host, the setting and its value
+ * (`millis`, the whole timeout, even when only what was left of it was being waited for).
+ */
+export function connectTimeoutError(url: URL, millis: number, setting: string): ConnectTimeoutError {
+  return new ConnectTimeoutError(`Connecting to ${url.host} took longer than ${millis} ms (${setting})`);
 }
 
 /**

@@ -7,7 +7,8 @@ import { openHandshake } from "./client-handshake.js";
 import { openTunnel } from "./proxy.js";
 import { bareHost, resolveProxy } from "./proxy-selection.js";
 import { isRedirect, maxRedirects, redirectRequest, unfollowedRedirect } from "./redirect.js";
-import { ConnectTimeoutError } from "../../errors.js";
+import { connectTimeoutError, defaultPort } from "../connect-error.js";
+import type { ConnectTimeoutError } from "../../errors.js";
 
 const CAPABILITIES: ReadonlySet<EngineCapability> = new Set([
   "websockets",
@@ -114,12 +115,12 @@ export class CioEngine implements HttpClientEngine {
   }
 
   private timeoutError(url: URL): ConnectTimeoutError {
-    return new ConnectTimeoutError(`Connecting to ${url.host} took longer than ${this.config.connectTimeoutMillis} ms (cio.connectTimeoutMillis)`);
+    return connectTimeoutError(url, this.config.connectTimeoutMillis, "cio.connectTimeoutMillis");
   }
 
   private openSocket(url: URL): Socket {
     const host = bareHost(url.hostname);
-    const port = Number(url.port) || (url.protocol === "wss:" ? 443 : 80);
+    const port = Number(url.port) || defaultPort(url);
     if (url.protocol !== "wss:") return connectTcp({ host, port });
     const tls = this.config.tls;
     return connectTls({

@@ -10,8 +10,8 @@ import { computeAccept, generateWebSocketKey, headerHasToken } from "../../proto
 import { createSocketTransport } from "../../transport/create-socket-transport.js";
 import type { ExtensionOffering } from "../../extensions/extension.js";
 import { acceptExtensionAnswer, extensionOfferHeader, type AgreedExtensions } from "../../extensions/client-negotiation.js";
-import { ConnectTimeoutError, WebSocketHandshakeError } from "../../errors.js";
-import { toConnectError } from "../connect-error.js";
+import { WebSocketHandshakeError } from "../../errors.js";
+import { connectTimeoutError, toConnectError } from "../connect-error.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
 const BODY_EXCERPT_BYTES = 4 * 1024;
@@ -62,7 +62,7 @@ export function openHandshake(
     const onClose = (): void => fail(new WebSocketHandshakeError("Connection closed before the handshake response was complete"));
     const timer = setTimeout(
       // The message names the setting and its value; `timeoutMillis` may be only what was left of it.
-      () => fail(new ConnectTimeoutError(`Connecting to ${request.url.host} took longer than ${config.connectTimeoutMillis} ms (cio.connectTimeoutMillis)`)),
+      () => fail(connectTimeoutError(request.url, config.connectTimeoutMillis, "cio.connectTimeoutMillis")),
       timeoutMillis,
     );
 

@@ -1,4 +1,6 @@
 import { isIP } from "node:net";
+import { defaultPort } from "../connect-error.js";
+import { URL_LIKE } from "../config-checks.js";
 
 /**
  * Where CIO's connections go through an HTTP CONNECT proxy:
@@ -25,7 +27,7 @@ export function resolveProxy(config: CioProxyConfig, target: URL, env: ProxyEnvi
   const [name, value] = firstSet(env, secure ? ["https_proxy", "HTTPS_PROXY"] : ["http_proxy", "HTTP_PROXY"]);
   if (value === undefined) return null;
   const host = bareHost(target.hostname);
-  const port = Number(target.port) || (secure ? 443 : 80);
+  const port = Number(target.port) || defaultPort(target);
   if (isLoopback(host)) return null;
   const [, noProxy] = firstSet(env, ["no_proxy", "NO_PROXY"]);
   if (noProxy !== undefined && matchesNoProxy(host, port, noProxy)) return null;
@@ -36,7 +38,7 @@ export function resolveProxy(config: CioProxyConfig, target: URL, env: ProxyEnvi
 export function parseProxyUrl(value: string | URL, what: string): URL {
   let url: URL;
   try {
-    url = new URL(typeof value === "string" && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? `http://${value}` : value);
+    url = new URL(typeof value === "string" && !URL_LIKE.test(value) ? `http://${value}` : value);
   } catch {
     throw new TypeError(`${what} is not a valid proxy URL`);
   }

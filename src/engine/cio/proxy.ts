@@ -4,7 +4,7 @@ import { Buffer } from "node:buffer";
 import { ResponseHeadParser, type ResponseHeadLimits } from "../../http/response-head.js";
 import { WebSocketHandshakeError, type HandshakeResponse, type WebSocketErrorCode, type WebSocketErrorOptions } from "../../errors.js";
 import type { CioTlsConfig } from "./cio-config.js";
-import { describeConnectFailure } from "../connect-error.js";
+import { defaultPort, describeConnectFailure, endpointOf } from "../connect-error.js";
 import { bareHost } from "./proxy-selection.js";
 import { basicAuthorization } from "../shared.js";
 
@@ -37,10 +37,9 @@ export interface TunnelOptions {
  */
 export function openTunnel(proxy: URL, target: URL, options: TunnelOptions, onSocket: (socket: Socket) => void): Promise<Socket> {
   const proxyHost = bareHost(proxy.hostname);
-  const proxyPort = Number(proxy.port) || (proxy.protocol === "https:" ? 443 : 80);
-  const proxyName = `${proxy.hostname}:${proxyPort}`;
-  const targetPort = Number(target.port) || (target.protocol === "wss:" ? 443 : 80);
-  const authority = `${target.hostname}:${targetPort}`; // hostname keeps an IPv6 address's brackets
+  const proxyPort = Number(proxy.port) || defaultPort(proxy);
+  const proxyName = endpointOf(proxy);
+  const authority = endpointOf(target);
   const socket =
     proxy.protocol === "https:"
       ? connectTls({

@@ -9,7 +9,8 @@ import {
 import { PlatformEngineConfig, checkPlatformConfig, type WebSocketConstructorLike } from "./platform-config.js";
 import { PlatformTransport, runtimeError, type RuntimeWebSocket, CONNECTING, OPEN } from "./platform-transport.js";
 import { basicAuthorization, offersExtensions, parseExtensionsHeader, withoutCredentials } from "../shared.js";
-import { ConnectTimeoutError, WebSocketHandshakeError } from "../../errors.js";
+import { WebSocketHandshakeError } from "../../errors.js";
+import { connectTimeoutError } from "../connect-error.js";
 
 /** What the Platform engine cannot do, as its errors and the engine table say it. */
 const LIMITATIONS: Readonly<Partial<Record<EngineCapability, string>>> = Object.freeze({
@@ -113,10 +114,7 @@ export class PlatformEngine implements HttpClientEngine {
         reject(reason);
       };
       const onAbort = (): void => giveUp(signal!.reason);
-      const timer = setTimeout(
-        () => giveUp(new ConnectTimeoutError(`Connecting to ${url.host} took longer than ${timeoutMillis} ms (platform.connectTimeoutMillis)`)),
-        timeoutMillis,
-      );
+      const timer = setTimeout(() => giveUp(connectTimeoutError(url, timeoutMillis, "platform.connectTimeoutMillis")), timeoutMillis);
       signal?.addEventListener("abort", onAbort, { once: true });
       ws.onerror = (event) => (error ??= runtimeError(event));
       ws.onclose = (event) => {

@@ -12,8 +12,8 @@ import { WsEngineConfig, checkWsConfig, type WsEngineOptions, type WsWebSocketFa
 import { WsTransport, type WsSocket } from "./ws-transport.js";
 import { offersExtensions, parseExtensionsHeader } from "../shared.js";
 import { callerHeaderFields } from "../handshake-request.js";
-import { ConnectTimeoutError, WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
-import { toConnectError } from "../connect-error.js";
+import { WebSocketHandshakeError, type HandshakeResponse } from "../../errors.js";
+import { connectTimeoutError, toConnectError } from "../connect-error.js";
 
 /** How much of a refused handshake's body is kept for the error, and how long to wait for it. */
 const BODY_EXCERPT_BYTES = 4 * 1024;
@@ -122,10 +122,7 @@ export class WsClientEngine implements HttpClientEngine {
         reject(reason);
       };
       const onAbort = (): void => giveUp(signal!.reason);
-      const timer = setTimeout(
-        () => giveUp(new ConnectTimeoutError(`Connecting to ${request.url.host} took longer than ${timeoutMillis} ms (ws.connectTimeoutMillis)`)),
-        timeoutMillis,
-      );
+      const timer = setTimeout(() => giveUp(connectTimeoutError(request.url, timeoutMillis, "ws.connectTimeoutMillis")), timeoutMillis);
       const onUpgrade = (message: IncomingMessage): void => {
         response = toResponse(message);
       };
