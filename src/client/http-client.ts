@@ -45,7 +45,7 @@ export class HttpClient<EngineConfig = unknown> {
       if (block !== undefined) runConfigureBlock<HttpClientConfig<EngineConfig>>(block, config, "HttpClient's configure block");
       this.engine = createEngine(engineArg ?? (defaultEngine() as HttpClientEngineFactory<EngineConfig>), config);
       try {
-        this.#connect = installPlugins(config.installs, this.engine, this.plugins);
+        this.#connect = installPlugins(config.installs, this, this.plugins);
       } catch (error) {
         this.engine.close();
         throw error;
@@ -84,14 +84,9 @@ export class HttpClient<EngineConfig = unknown> {
 
   /**
    * @internal Opens a connection for `request` through the installed plugins' connect hooks and the
-   * engine: what the builders of the WebSockets plugin call. Fails once the client is closed.
+   * engine: what the builders of the WebSockets plugin call, after `checkOpen()`.
    */
   connect(request: WebSocketRequest): Promise<EngineConnection> {
-    try {
-      this.checkOpen();
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return this.#connect(request);
   }
 
@@ -103,14 +98,15 @@ export class HttpClient<EngineConfig = unknown> {
 
 /**
  * Runs each plugin's configure blocks and its install, in install order, keeping each instance in
- * `instances`; returns the connect chain made of the hooks they registered.
+ * `instances` (the client's); returns the connect chain made of the hooks they registered.
  */
-function installPlugins(installs: PluginInstalls, engine: HttpClientEngine, instances: Map<string, unknown>): ConnectProceed {
+function installPlugins(installs: PluginInstalls, client: HttpClient, instances: Map<string, unknown>): ConnectProceed {
+  const engine = client.engine;
   const hooks: ConnectHook[] = [];
   let installing = true;
   const scope: PluginInstallScope = {
     engine,
-    pluginOrNull: <Instance>(plugin: HttpClientPlugin<unknown, Instance>) => (instances.get(plugin.key) as Instance | undefined) ?? null,
+    pluginOrNull: (plugin) => client.pluginOrNull(plugin),
     onConnect: (hook) => {
       if (!installing) throw new Error("onConnect() was called after the HttpClient was built: call it from the plugin's install");
       if (typeof hook !== "function") throw typeError("onConnect(hook): hook", "a function (request, proceed) => connection", hook);
@@ -130,7 +126,7 @@ function createEngine<EngineConfig>(
   engine: HttpClientEngineFactory<EngineConfig> | HttpClientEngine,
   config: HttpClientConfig<EngineConfig>,
 ): HttpClientEngine {
-  if ("create" in engine && typeof engine.create === "function") {
+  if (isEngineFactory<EngineConfig>(engine)) {
     const created: unknown = engine.create((engineConfig) => {
       for (const block of config.engineBlocks) runConfigureBlock(block, engineConfig, `The configure block of config.engine(...) for ${engine.name}`);
     });
@@ -154,8 +150,9 @@ function checkEngineArgument<EngineConfig>(value: unknown): HttpClientEngineFact
   throw new TypeError(`${ENGINE_EXPECTED}; got ${describeValue(value)}${hint}`);
 }
 
-function isEngineFactory(value: unknown): value is HttpClientEngineFactory<never> {
-  return value !== null && typeof value === "object" && typeof (value as { create?: unknown }).create === "function";
+/** A factory such as CIO; not an engine that happens to have a `create` member (the ws engine has one). */
+function isEngineFactory<EngineConfig = never>(value: unknown): value is HttpClientEngineFactory<EngineConfig> {
+  return value !== null && typeof value === "object" && typeof (value as { create?: unknown }).create === "function" && !isEngine(value);
 }
 
 function isEngine(value: unknown): value is HttpClientEngine {

@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { HttpClient, HttpClientConfig, CIO, CioEngine, WebSockets, type HttpClientEngine } from "../../src/index.js";
+import { WsClientEngine } from "../../src/engine/ws/index.js";
 import { delay } from "../helpers/ws-peer.js";
 
 const T = { timeout: 10_000 };
@@ -52,6 +53,14 @@ describe("HttpClient's arguments", () => {
       /HttpClient's second argument must be left out when the first is the configure function/,
     );
     new HttpClient(CIO, undefined).close();
+  });
+
+  test("an engine instance is used as it is, even one with a create member of its own (the ws engine's)", () => {
+    for (const engine of [new CioEngine(), new WsClientEngine()]) {
+      const client = new HttpClient(engine, (config) => config.install(WebSockets));
+      assert.equal(client.engine, engine);
+      client.close();
+    }
   });
 
   test("an engine factory whose create() returns no engine is refused", () => {

@@ -135,11 +135,12 @@ describe("HttpClient construction and plugins", () => {
     client.close(); // idempotent
     try {
       assert.equal(client.isClosed, true);
-      await assert.rejects(client.webSocket(peer.url, () => 1), WebSocketError);
-      await assert.rejects(client.ws(peer.url, () => 1), WebSocketError);
-      await assert.rejects(client.webSocketRaw(peer.url, () => 1), WebSocketError);
-      await assert.rejects(client.webSocketSession(peer.url), WebSocketError);
-      await assert.rejects(client.webSocketRawSession(peer.url), WebSocketError);
+      const closedClient = (error: unknown): boolean => error instanceof WebSocketError && error.code === "KITE_ERR_CLIENT_CLOSED";
+      await assert.rejects(client.webSocket(peer.url, () => 1), closedClient);
+      await assert.rejects(client.ws(peer.url, () => 1), closedClient);
+      await assert.rejects(client.webSocketRaw(peer.url, () => 1), closedClient);
+      await assert.rejects(client.webSocketSession(peer.url), closedClient);
+      await assert.rejects(client.webSocketRawSession(peer.url), closedClient);
       await delay(50);
       assert.equal(peer.connections.length, 0);
     } finally {
