@@ -10,7 +10,7 @@ export interface LoggingPlugin {
   readonly log: (message: string) => void;
   /** @internal Hides secrets in URLs, headers and error messages. */
   readonly redactor: Redactor;
-  /** @internal Whether `request`'s connection is logged: the level is not "none" and every filter accepts it. */
+  /** @internal Whether `request`'s connection is logged: every filter accepts it (at level "none" nothing asks). */
   accepts(request: WebSocketRequest): boolean;
   /** @internal A number for the next connection's lines ("ws#3"), counted per client. */
   nextConnectionId(): number;

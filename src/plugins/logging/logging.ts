@@ -33,12 +33,12 @@ export const Logging: HttpClientPlugin<LoggingConfig, LoggingPlugin> = {
       },
       redactor,
       accepts(request: WebSocketRequest): boolean {
-        if (levelRank(level) === 0) return false;
         for (const filter of filters) if (!filter(request)) return false;
         return true;
       },
       nextConnectionId: () => ++connections,
     });
+    // At level "none" there is no hook at all: nothing is logged, and connections pay nothing for it.
     if (levelRank(level) > 0) scope.onConnect(loggingConnectHook(plugin, scope.engine.name));
     return plugin;
   },
