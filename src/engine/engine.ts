@@ -26,19 +26,6 @@ export type EngineCapability =
   /** Runs the extensions installed with `ws.extensions(...)` (kite-ws's permessage-deflate). */
   | "extensions";
 
-/** Every capability, in the order the engine table lists them. */
-export const ENGINE_CAPABILITIES: readonly EngineCapability[] = Object.freeze([
-  "websockets",
-  "pingFrames",
-  "customHeaders",
-  "rawFrames",
-  "frameSizeLimit",
-  "fragmentedFrames",
-  "readBackpressure",
-  "handshakeResponse",
-  "extensions",
-]);
-
 /** A WebSocket handshake request, resolved from the caller's target. */
 export interface WebSocketRequest {
   /** `ws:` or `wss:` URL; credentials in it become Basic authorization. */
@@ -93,9 +80,14 @@ export interface HttpClientEngineFactory<Config> {
 }
 
 /**
- * @internal An `EngineCapabilityError` for `engine` lacking `capability`, its detail taken from the
- * engine's `limitations` unless one is given.
+ * @internal An `EngineCapabilityError` for `engine` lacking `capability`. Its detail: `detail` when
+ * given, else the engine's `limitations` for it, else `defaultDetail` (for an engine that says nothing).
  */
-export function capabilityError(engine: Pick<HttpClientEngine, "name" | "limitations">, capability: EngineCapability, detail?: string): EngineCapabilityError {
-  return new EngineCapabilityError(engine.name, capability, detail ?? engine.limitations?.[capability]);
+export function capabilityError(
+  engine: Pick<HttpClientEngine, "name" | "limitations">,
+  capability: EngineCapability,
+  detail?: string,
+  defaultDetail?: string,
+): EngineCapabilityError {
+  return new EngineCapabilityError(engine.name, capability, detail ?? engine.limitations?.[capability] ?? defaultDetail);
 }

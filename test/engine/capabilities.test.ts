@@ -14,11 +14,24 @@ import {
   type EngineCapability,
   type HttpClientEngine,
 } from "../../src/index.js";
-import { ENGINE_CAPABILITIES } from "../../src/engine/engine.js";
 import { WsEngine } from "../../src/engine/ws/index.js";
 import { capabilityError } from "../../src/engine/engine.js";
 
 const T = { timeout: 10_000 };
+
+/** Every capability: a record over the type, so one added to EngineCapability without a row here fails to compile. */
+const EVERY_CAPABILITY: Record<EngineCapability, true> = {
+  websockets: true,
+  pingFrames: true,
+  customHeaders: true,
+  rawFrames: true,
+  frameSizeLimit: true,
+  fragmentedFrames: true,
+  readBackpressure: true,
+  handshakeResponse: true,
+  extensions: true,
+};
+const ENGINE_CAPABILITIES = Object.keys(EVERY_CAPABILITY) as EngineCapability[];
 
 /** An engine that can do only what it is told, and counts the connections it was asked for. */
 function limitedEngine(capabilities: EngineCapability[], name = "Limited"): HttpClientEngine & { attempts: number } {
@@ -195,6 +208,8 @@ describe("what each engine declares", () => {
     assert.match(capabilityError(engine, "pingFrames").message, /its own business/);
     assert.match(capabilityError(engine, "pingFrames", "other").message, /: other$/);
     assert.equal(capabilityError(engine, "rawFrames").message, "The Limited engine does not support rawFrames");
+    assert.match(capabilityError(engine, "pingFrames", undefined, "a default").message, /its own business/, "the engine's own explanation comes first");
+    assert.match(capabilityError(engine, "rawFrames", undefined, "a default").message, /: a default$/, "the default, where the engine says nothing");
   });
 
   test("docs/engines.md's capability table matches what the engines declare", T, () => {

@@ -41,10 +41,10 @@ export const WebSockets: HttpClientPlugin<WebSocketsConfig, WebSocketsPlugin> = 
     const missing = (capability: EngineCapability): boolean => !engine.capabilities.has(capability);
     if (missing("websockets")) throw capabilityError(engine, "websockets");
     if (config.pingIntervalMillis !== null && missing("pingFrames")) {
-      throw capabilityError(engine, "pingFrames", engine.limitations?.pingFrames ?? "the engine cannot send pings, so pingInterval cannot be honoured");
+      throw capabilityError(engine, "pingFrames", undefined, "the engine cannot send pings, so pingInterval cannot be honoured");
     }
     if (config.frameSizeSet && missing("frameSizeLimit")) {
-      throw capabilityError(engine, "frameSizeLimit", engine.limitations?.frameSizeLimit ?? "the engine cannot limit the size of each frame");
+      throw capabilityError(engine, "frameSizeLimit", undefined, "the engine cannot limit the size of each frame");
     }
     if (!config.extensionsConfig.isEmpty && missing("extensions")) throw capabilityError(engine, "extensions");
     return Object.freeze({
