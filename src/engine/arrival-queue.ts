@@ -39,6 +39,19 @@ export class ArrivalQueue<Close> {
     this.deliver(sink);
   }
 
+  /**
+   * A frame arrived. With nothing waiting before it and a session taking frames (the usual case), it
+   * goes to the session at once, with no wrapper and no trip through the queue; otherwise it waits
+   * behind the rest, in order.
+   */
+  pushFrame(frame: Frame, sink: FrameSink | null): void {
+    if (sink !== null && this.queue.isEmpty && !this.paused && !this.stopped) {
+      if (!sink.onFrame(frame)) this.pause();
+      return;
+    }
+    this.push({ kind: "frame", frame }, sink);
+  }
+
   /** Hands what has arrived to the session, in order, until it asks for a pause or the close comes. */
   deliver(sink: FrameSink | null): void {
     if (sink === null) return;
@@ -59,10 +72,20 @@ export class ArrivalQueue<Close> {
         this.stopped = true;
         sink.onProtocolError(next.error);
       } else if (!sink.onFrame(next.frame)) {
-        this.paused = true;
-        this.onPause?.();
+        this.pause();
       }
     }
+  }
+
+  /**
+   * The session asked for no more until it resumes: hold what arrives, and tell the runtime. Not once
+   * stopped (a session that fails the connection ends it, then asks for a pause): nothing more is
+   * delivered anyway, and reading must go on for the peer's close to be seen.
+   */
+  private pause(): void {
+    if (this.stopped) return;
+    this.paused = true;
+    this.onPause?.();
   }
 
   /** The connection has ended: drop what is left. */

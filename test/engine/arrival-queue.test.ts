@@ -23,6 +23,7 @@ class RecordingSink {
 
 const text = (value: string): Arrival<string> => ({ kind: "frame", frame: new Frame.Text(true, new TextEncoder().encode(value)) });
 const close = (why: string): Arrival<string> => ({ kind: "close", close: why });
+const frame = (value: string): Frame => new Frame.Text(true, new TextEncoder().encode(value));
 
 function queue(): { arrivals: ArrivalQueue<string>; closes: string[]; pauses: () => number } {
   const closes: string[] = [];
@@ -73,15 +74,57 @@ test("a session that asks for a pause is given nothing more until it resumes: th
   assert.deepEqual(sink.frames, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 });
 
-test("a pause set by the transport itself (the session's pause()) holds frames back the same way", () => {
+test("a frame that arrives while the session is paused waits, though nothing else does; taken at once otherwise", () => {
   const { arrivals } = queue();
-  const sink = new RecordingSink();
-  arrivals.paused = true;
-  arrivals.push(text("held"), sink);
-  assert.deepEqual(sink.frames, []);
-  arrivals.paused = false;
+  const sink = new RecordingSink(1);
+  arrivals.pushFrame(frame("taken"), sink);
+  assert.equal(arrivals.paused, true, "the queue sets paused when the session asks for it");
+  const held = (arrivals as unknown as { queue: { size: number } }).queue;
+  assert.equal(held.size, 0, "a frame the session took at once never went through the queue");
+  arrivals.pushFrame(frame("held"), sink);
+  assert.deepEqual(sink.frames, ["taken"], "nothing reaches a paused session");
+  assert.equal(held.size, 1);
+  sink.room = Infinity;
+  arrivals.paused = false; // the session resumed
   arrivals.deliver(sink);
-  assert.deepEqual(sink.frames, ["held"]);
+  arrivals.pushFrame(frame("next"), sink);
+  assert.deepEqual(sink.frames, ["taken", "held", "next"]);
+  assert.equal(held.size, 0);
+});
+
+test("frames pushed before the session starts, while frames wait, or once stopped keep their order or are dropped", () => {
+  const { arrivals, closes } = queue();
+  arrivals.pushFrame(frame("early"), null);
+  const sink = new RecordingSink(1);
+  arrivals.pushFrame(frame("later"), sink); // a frame waits: this one goes behind it
+  assert.deepEqual(sink.frames, ["early"]);
+  sink.room = Infinity;
+  arrivals.paused = false;
+  arrivals.pushFrame(frame("last"), sink);
+  assert.deepEqual(sink.frames, ["early", "later", "last"]);
+  arrivals.stopped = true;
+  arrivals.pushFrame(frame("dropped"), sink);
+  arrivals.push(close("bye"), sink);
+  assert.deepEqual(sink.frames, ["early", "later", "last"]);
+  assert.deepEqual(closes, ["bye"]);
+});
+
+test("a session that stops delivery and then asks for a pause (it failed the connection) does not pause the runtime", () => {
+  for (const how of ["at once", "from the queue"] as const) {
+    const { arrivals, pauses } = queue();
+    const sink = new RecordingSink();
+    sink.onFrame = () => {
+      arrivals.stopped = true; // as the transport's end(), called by the session from inside onFrame
+      return false;
+    };
+    if (how === "at once") arrivals.pushFrame(frame("fails"), sink);
+    else {
+      arrivals.push(text("fails"), null);
+      arrivals.deliver(sink);
+    }
+    assert.equal(pauses(), 0, `${how}: reading goes on, so the peer's close is seen`);
+    assert.equal(arrivals.paused, false, how);
+  }
 });
 
 test("a close behind paused frames waits for them; once stopped, they are dropped and the close goes at once", () => {

@@ -2,7 +2,6 @@ import { Frame } from "../../protocol/frame.js";
 import { CloseReason, isSendableCloseCode } from "../../protocol/close-reason.js";
 import type { FrameSink, FrameTransport } from "../../transport/frame-transport.js";
 import { FrameTooBigError, WebSocketError } from "../../errors.js";
-import { backgroundTimer } from "../../util/timers.js";
 import { capabilityError, type HttpClientEngine } from "../engine.js";
 import { ArrivalQueue, type Arrival } from "../arrival-queue.js";
 
@@ -68,7 +67,8 @@ export class PlatformTransport implements FrameTransport {
   private writeBlocked = false;
   private error: Error | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
-  private endTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `end()` was called: our Close is on its way, and the runtime's close event is awaited. */
+  private ending = false;
   private flushWaiters: (() => void)[] = [];
 
   constructor(ws: RuntimeWebSocket, options: PlatformTransportOptions) {
@@ -121,10 +121,6 @@ export class PlatformTransport implements FrameTransport {
     return !this.overHighWaterMark();
   }
 
-  pause(): void {
-    this.arrivals.paused = true;
-  }
-
   resume(): void {
     if (!this.arrivals.paused) return;
     this.arrivals.paused = false;
@@ -139,13 +135,14 @@ export class PlatformTransport implements FrameTransport {
     });
   }
 
-  end(graceMillis: number): void {
-    if (this.endTimer !== null || this.arrivals.finished) return;
+  end(): void {
+    if (this.ending || this.arrivals.finished) return;
+    this.ending = true;
     this.arrivals.stopped = true;
     const ws = this.ws;
+    // The runtime cannot be made to drop the connection: when the session's deadline passes, it calls
+    // destroy(), which tells it the connection ended.
     if (ws.readyState === OPEN || ws.readyState === CONNECTING) ws.close();
-    // The runtime cannot be made to drop the connection: past the grace, the session is told it ended.
-    this.endTimer = backgroundTimer(() => this.finish(null), Math.max(graceMillis, 1000));
     this.arrivals.deliver(this.sink); // a close already waiting behind paused frames ends things now
   }
 
@@ -178,7 +175,7 @@ export class PlatformTransport implements FrameTransport {
       this.arrive({ kind: "error", error });
       return;
     }
-    this.arrive({ kind: "frame", frame });
+    this.arrivals.pushFrame(frame, this.sink);
   }
 
   private arrive(arrival: Arrival<RuntimeCloseEvent>): void {
@@ -260,8 +257,7 @@ export class PlatformTransport implements FrameTransport {
     if (this.arrivals.finished) return;
     this.arrivals.finish();
     if (this.pollTimer !== null) clearTimeout(this.pollTimer);
-    if (this.endTimer !== null) clearTimeout(this.endTimer);
-    this.pollTimer = this.endTimer = null;
+    this.pollTimer = null;
     const ws = this.ws;
     ws.onmessage = ws.onclose = ws.onerror = null;
     this.settleFlushWaiters();

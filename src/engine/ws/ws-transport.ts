@@ -2,7 +2,6 @@ import { Frame } from "../../protocol/frame.js";
 import { CloseReason, isSendableCloseCode } from "../../protocol/close-reason.js";
 import type { FrameSink, FrameTransport } from "../../transport/frame-transport.js";
 import { FrameTooBigError, ProtocolViolationError } from "../../errors.js";
-import { backgroundTimer } from "../../util/timers.js";
 import { capabilityError, type HttpClientEngine } from "../engine.js";
 import { ArrivalQueue, type Arrival } from "../arrival-queue.js";
 
@@ -62,15 +61,16 @@ export class WsTransport implements FrameTransport {
   private pendingBytes = 0;
   private writeBlocked = false;
   private flushWaiters: (() => void)[] = [];
-  private endTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `end()` was called: our Close is on its way, and the peer's end is awaited. */
+  private ending = false;
 
   constructor(ws: WsSocket, options: WsTransportOptions) {
     this.ws = ws;
     this.options = options;
     this.limit = options.maxPayload;
     ws.on("message", (data: Uint8Array, isBinary: boolean) => this.onMessage(data, isBinary));
-    ws.on("ping", (data: Uint8Array) => this.arrive({ kind: "frame", frame: new Frame.Ping(data) }));
-    ws.on("pong", (data: Uint8Array) => this.arrive({ kind: "frame", frame: new Frame.Pong(data) }));
+    ws.on("ping", (data: Uint8Array) => this.arrivals.pushFrame(new Frame.Ping(data), this.sink));
+    ws.on("pong", (data: Uint8Array) => this.arrivals.pushFrame(new Frame.Pong(data), this.sink));
     ws.on("close", (code: number, reason: Uint8Array) => this.arrive({ kind: "close", close: { code, reason: new TextDecoder().decode(reason) } }));
     ws.on("error", (error: Error & { code?: unknown }) => this.onError(error));
   }
@@ -121,12 +121,6 @@ export class WsTransport implements FrameTransport {
     return false;
   }
 
-  pause(): void {
-    if (this.arrivals.stopped) return; // once ending, reading goes on so the close is seen
-    this.arrivals.paused = true;
-    this.ws.pause();
-  }
-
   resume(): void {
     if (!this.arrivals.paused) return;
     this.arrivals.paused = false;
@@ -139,13 +133,13 @@ export class WsTransport implements FrameTransport {
     return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
-  end(graceMillis: number): void {
-    if (this.endTimer !== null || this.arrivals.finished) return;
+  end(): void {
+    if (this.ending || this.arrivals.finished) return;
+    this.ending = true;
     this.arrivals.stopped = true;
     this.ws.resume();
+    // ws would wait 30 s for the server to close TCP: the session's deadline calls destroy() long before.
     if (this.ws.readyState === WS_OPEN) this.ws.close();
-    // ws waits 30 s for the server to close TCP; the session's grace is shorter.
-    this.endTimer = backgroundTimer(() => this.ws.terminate(), Math.max(graceMillis, 1000));
     this.arrivals.deliver(this.sink);
   }
 
@@ -175,7 +169,7 @@ export class WsTransport implements FrameTransport {
       this.arrive({ kind: "error", error });
       return;
     }
-    this.arrive({ kind: "frame", frame: isBinary ? new Frame.Binary(true, data) : new Frame.Text(true, data) });
+    this.arrivals.pushFrame(isBinary ? new Frame.Binary(true, data) : new Frame.Text(true, data), this.sink);
   }
 
   private arrive(arrival: Arrival<WsClose>): void {
@@ -227,8 +221,6 @@ export class WsTransport implements FrameTransport {
   private finish(error: Error | null): void {
     if (this.arrivals.finished) return;
     this.arrivals.finish();
-    if (this.endTimer !== null) clearTimeout(this.endTimer);
-    this.endTimer = null;
     this.settleFlushWaiters();
     const sink = this.sink;
     this.sink = null;

@@ -268,6 +268,26 @@ describe("the ws engine", () => {
     }
   });
 
+  test("a session that fails from inside a delivery (incoming full, onOverflow close) ends the connection at once: ws goes on reading for the close", T, async () => {
+    const peer = await startWsPeer((socket) => {
+      for (let i = 0; i < 3; i++) socket.send(`m${i}`);
+    });
+    const client = wsClient((ws) => (ws.channels.incoming = { capacity: 1, onOverflow: "close" }));
+    try {
+      const session = await client.webSocketSession(peer.url);
+      const started = Date.now();
+      const { closed } = await peer.nextConnection();
+      assert.equal((await closed).code, CloseReason.Codes.VIOLATED_POLICY);
+      const millis = Date.now() - started;
+      // A paused ws socket would not read the server's Close: the session's 1 s deadline would cut it.
+      assert.ok(millis < 600, `the connection ended ${millis} ms after the failure`);
+      assert.equal((await session.closeReason)?.code, CloseReason.Codes.VIOLATED_POLICY);
+    } finally {
+      client.close();
+      await peer.close();
+    }
+  });
+
   test("outgoing waits while ws holds more than the high-water mark, and resumes", T, async () => {
     const client = wsClient(
       (ws) => (ws.channels.outgoing = { capacity: 2, onOverflow: "suspend" }),
