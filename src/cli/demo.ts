@@ -117,13 +117,18 @@ async function demo(options: DemoOptions, io: CliIo): Promise<number> {
   }
 }
 
-async function startServer(
+/**
+ * @internal The demo's server, its fallback told by `status`; null after a failure, reported.
+ * `preferred` is the port used when none was asked for (8080, another one in tests).
+ */
+export async function startServer(
   port: number | null,
   terminal: LineConsole,
   status: (line: string) => void,
+  preferred: number = DEFAULT_PORT,
 ): Promise<WebSocketServer | null> {
-  const started = await listenForDemo(port, DEFAULT_PORT, () =>
-    status(terminal.err.yellow(`port ${DEFAULT_PORT} is in use; using a free port instead (PORT=<n> npm start picks one)`)),
+  const started = await listenForDemo(port, preferred, () =>
+    status(terminal.err.yellow(`port ${preferred} is in use; using a free port instead (PORT=<n> npm start picks one)`)),
   );
   if ("server" in started) return started.server;
   const hint = "run PORT=<n> npm start (or kite demo --port <n>), or PORT=0 for any free port";

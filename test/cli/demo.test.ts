@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { killAll, spawnKite } from "./kite-process.js";
-import { listenForDemo } from "../../src/cli/demo.js";
+import { PassThrough } from "node:stream";
+import { listenForDemo, startServer } from "../../src/cli/demo.js";
+import { LineConsole } from "../../src/cli/terminal.js";
 
 const TEST = { timeout: 20_000 };
 const GREETING = "Connected to the kite-ws echo server. Type a line and press Enter.";
@@ -90,6 +92,27 @@ describe("kite demo (npm start)", () => {
       assert.equal(asked.port, taken);
       assert.equal(fellBack, 1, "no fallback for a port asked for");
     } finally {
+      await close(blocker);
+    }
+  });
+
+  it("its preferred port taken: the status line says which port and that a free one is used instead", TEST, async () => {
+    const blocker = await listen(0);
+    const { port: taken } = blocker.address() as AddressInfo;
+    const stderr = new PassThrough();
+    let err = "";
+    stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr, env: {}, signals: { on: () => undefined, off: () => undefined } };
+    const terminal = new LineConsole(io, { noColor: true, onInterrupt: () => {} });
+    try {
+      const server = await startServer(null, terminal, (line) => terminal.status(line), taken);
+      assert.ok(server !== null);
+      assert.notEqual(server.port, taken);
+      await server.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(err, `port ${taken} is in use; using a free port instead (PORT=<n> npm start picks one)\n`);
+    } finally {
+      terminal.close();
       await close(blocker);
     }
   });

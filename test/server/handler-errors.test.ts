@@ -89,6 +89,18 @@ test("exposeErrors: true sends the error's message as the 1011 reason, and onErr
   }
 });
 
+test("exposeErrors: true with a thrown non-Error sends its text as the 1011 reason", T, async () => {
+  const reported = deferred<unknown>();
+  const server = await throwingServer({ exposeErrors: true, onError: (error) => reported.resolve(error) }, 42);
+  try {
+    const reason = await closeReasonSeen(`${server.url}/boom`);
+    assert.deepEqual([reason?.code, reason?.message], [1011, "42"]);
+    assert.equal(await within(reported.promise, 2_000, "onError"), 42);
+  } finally {
+    await server.close();
+  }
+});
+
 test("exposeErrors: true cuts a long message to the 123 bytes a Close frame has room for, on a UTF-8 boundary", T, async () => {
   const long = "é".repeat(100); // 200 bytes
   const server = await throwingServer({ exposeErrors: true, onError: () => {} }, new Error(long));
