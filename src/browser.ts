@@ -3,10 +3,6 @@
 // from here; test/browser/import-graph.test.ts checks that.
 export * from "./api.js";
 
-// The WebSockets builders, loaded from this entry point itself too: however a bundler treats api.js,
-// client.webSocket(...) is there (package.json "sideEffects" lists the files that add it).
-import "./plugins/websockets/builders.js";
-
 // `new HttpClient()` without an engine uses the runtime's WebSocket here.
 import { Platform as DefaultEngine } from "./engine/platform/platform-engine.js";
 import { setDefaultEngine } from "./engine/default-engine.js";

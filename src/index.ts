@@ -16,10 +16,6 @@ export { ProxyConnectError } from "./engine/cio/proxy.js";
 export { WebSocketDeflateExtension } from "./extensions/permessage-deflate/deflate-extension.js";
 export { WebSocketDeflateConfig, type CompressCondition } from "./extensions/permessage-deflate/deflate-config.js";
 
-// The WebSockets builders, loaded from this entry point itself too: however a bundler treats api.js,
-// client.webSocket(...) is there (package.json "sideEffects" lists the files that add it).
-import "./plugins/websockets/builders.js";
-
 // `new HttpClient()` without an engine uses CIO when the package is loaded through this entry point.
 import { CIO as DefaultEngine } from "./engine/cio/cio-engine.js";
 import { setDefaultEngine } from "./engine/default-engine.js";
