@@ -219,9 +219,10 @@ for (const [name, text] of wanted) {
     problems.push(`${name}: missing (a new entry point?)`);
     continue;
   }
-  const old = readFileSync(path, "utf8").split("\n");
+  const reported = readFileSync(path, "utf8");
+  if (reported === text) continue;
+  const old = reported.split("\n");
   const now = text.split("\n");
-  if (old.join("\n") === now.join("\n")) continue;
   // The lines between the common head and the common tail: what changed, as the report (-) and now (+).
   let head = 0;
   while (head < old.length && head < now.length && old[head] === now[head]) head++;
