@@ -1,16 +1,11 @@
 import type { Socket } from "node:net";
-import type { ExtensionCodec } from "../extensions/extension.js";
-import type { RsvBits } from "../protocol/frame-parser.js";
+import type { AgreedExtensions } from "../extensions/client-negotiation.js";
 import { ExtensionTransport } from "../extensions/extension-transport.js";
 import type { FrameTransport } from "./frame-transport.js";
 import { SocketTransport } from "./socket-transport.js";
 
 /** What the opening handshake agreed on that the transport needs: the extensions' codecs and RSV bits. */
-export interface AgreedCodecs {
-  /** In the order agreed: outgoing frames go through them first to last, incoming last to first. */
-  readonly codecs: readonly ExtensionCodec[];
-  readonly rsv: RsvBits;
-}
+export type AgreedCodecs = Pick<AgreedExtensions, "codecs" | "rsv">;
 
 /** @internal Limits and leftovers of the opening handshake. */
 export interface SocketTransportLimits {
