@@ -17,6 +17,8 @@ test("a method added by a plugin's module is on every client, not enumerable, wi
     assert.ok(!Object.keys(HttpClient.prototype).includes("testOnlyEngineName"), "not enumerable, as a class's own methods");
   } finally {
     client.close();
+    // Every other test's clients share the prototype: leave it as the package has it.
+    delete (HttpClient.prototype as unknown as Record<string, unknown>).testOnlyEngineName;
   }
 });
 
