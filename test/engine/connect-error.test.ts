@@ -4,7 +4,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { ConnectError, ConnectTimeoutError, TlsError, WebSocketError, WebSocketHandshakeError } from "../../src/index.js";
-import { endpointOf, toConnectError, type ConnectFailureContext } from "../../src/engine/connect-error.js";
+import { connectTimeoutError, defaultPort, endpointOf, toConnectError, type ConnectFailureContext } from "../../src/engine/connect-error.js";
 
 /** An error as Node makes them: a message and own properties such as `code`. */
 function nodeError(message: string, properties: Record<string, unknown>): Error {
@@ -181,5 +181,13 @@ describe("toConnectError", () => {
     assert.equal(endpointOf(new URL("wss://a.example/")), "a.example:443");
     assert.equal(endpointOf(new URL("https://u:p@a.example:8443/")), "a.example:8443");
     assert.equal(endpointOf(new URL("ws://[::1]:9/")), "[::1]:9");
+    assert.equal(endpointOf(new URL("http://proxy.example:3128/")), "proxy.example:3128");
+    assert.deepEqual(["ws:", "wss:", "http:", "https:"].map((scheme) => defaultPort(new URL(`${scheme}//h:1/`))), [80, 443, 80, 443]);
+  });
+
+  test("connectTimeoutError names the host and port, the whole timeout and the setting, never the credentials", () => {
+    const error = connectTimeoutError(new URL("wss://u:s3cret@a.example:8443/x"), 5000, "ws.connectTimeoutMillis");
+    assert.ok(error instanceof ConnectTimeoutError);
+    assert.equal(error.message, "Connecting to a.example:8443 took longer than 5000 ms (ws.connectTimeoutMillis)");
   });
 });
