@@ -28,12 +28,14 @@ const ALIGN = 64;
 let arena: { readonly kernel: KernelInstance; readonly bytes: Uint8Array } | null | undefined;
 
 /**
- * Room lent, as [start, end) pairs of arena offsets sorted by start; a region is a frame's 64-byte
- * lead-in (its header sits at the end of it) and its payload rounded up to whole blocks. Few at a
- * time: on a healthy connection each is given back within its write. Edited in place, so lending and
- * giving back allocate nothing.
+ * Room lent, as [start, end) pairs of arena offsets sorted by start, in the first `lentLength` slots; a
+ * region is a frame's 64-byte lead-in (its header sits at the end of it) and its payload rounded up to
+ * whole blocks. Few at a time: on a healthy connection each is given back within its write. The
+ * array only grows (to the most ever lent at once): V8 frees an array's storage when its length drops
+ * to 0, so counting the slots in use, not the length, keeps lending and giving back allocation-free.
  */
 const lentRegions: number[] = [];
+let lentLength = 0;
 
 function load(): typeof arena {
   if (arena !== undefined) return arena;
@@ -51,7 +53,7 @@ function load(): typeof arena {
 function firstFit(size: number): number {
   let at = 0;
   let i = 0;
-  for (; i < lentRegions.length; i += 2) {
+  for (; i < lentLength; i += 2) {
     if (lentRegions[i] - at >= size) break;
     at = lentRegions[i + 1];
   }
@@ -60,19 +62,20 @@ function firstFit(size: number): number {
 
 /** Inserts [start, end) at index `i`, moving the regions after it up by one pair. */
 function insertRegion(i: number, start: number, end: number): void {
-  // Grown by a pair at the end first: writing past the end would leave a hole in the array.
-  lentRegions.push(start, end);
-  for (let j = lentRegions.length - 3; j >= i; j--) lentRegions[j + 2] = lentRegions[j];
+  // Grown at the end, never written past it: that would leave a hole in the array.
+  if (lentLength === lentRegions.length) lentRegions.push(0, 0);
+  for (let j = lentLength - 1; j >= i; j--) lentRegions[j + 2] = lentRegions[j];
   lentRegions[i] = start;
   lentRegions[i + 1] = end;
+  lentLength += 2;
 }
 
 function removeRegion(start: number): void {
-  const length = lentRegions.length;
-  for (let i = 0; i < length; i += 2) {
+  for (let i = 0; i < lentLength; i += 2) {
     if (lentRegions[i] === start) {
-      lentRegions.copyWithin(i, i + 2);
-      lentRegions.length = length - 2;
+      // A plain loop: Array copyWithin is a slow generic builtin, and splice allocates.
+      for (let j = i; j < lentLength - 2; j++) lentRegions[j] = lentRegions[j + 2];
+      lentLength -= 2;
       return;
     }
   }
@@ -84,17 +87,19 @@ function removeRegion(start: number): void {
  */
 export class ArenaAccount {
   /**
-   * Starts and ends of this account's regions, in the order they were lent, from `head` on; made on
-   * the first loan and kept, emptied rather than dropped, so a connection's writes allocate nothing.
+   * Starts and ends of this account's regions, in the order they were lent, in slots `head` to
+   * `tail`. Made on the first loan and kept, its slots reused (as {@link lentRegions}'), so a
+   * connection's writes allocate nothing; under 1 KB (63 regions at most) for a client connection
+   * that ever sent a large frame.
    */
   private regions: number[] | null = null;
-  /** Where the regions not given back yet begin in `regions`. */
   private head = 0;
+  private tail = 0;
   private bytes = 0;
 
   /** Frames lent and not given back yet. */
   get framesLent(): number {
-    return this.regions === null ? 0 : (this.regions.length - this.head) / 2;
+    return (this.tail - this.head) / 2;
   }
 
   /**
@@ -113,7 +118,13 @@ export class ArenaAccount {
     if (at < 0) return null;
     const start = at === 0 ? 0 : lentRegions[at - 1];
     insertRegion(at, start, start + size);
-    (this.regions ??= []).push(start, start + size);
+    const regions = (this.regions ??= []);
+    if (this.tail === regions.length) regions.push(start, start + size);
+    else {
+      regions[this.tail] = start;
+      regions[this.tail + 1] = start + size;
+    }
+    this.tail += 2;
     this.bytes += size;
     const payloadAt = start + ALIGN;
     return space.bytes.subarray(payloadAt - headerLength, payloadAt + payloadLength);
@@ -123,20 +134,20 @@ export class ArenaAccount {
   giveBack(frames: number): void {
     const regions = this.regions;
     if (regions === null) return;
-    const end = Math.min(this.head + frames * 2, regions.length);
+    const end = Math.min(this.head + frames * 2, this.tail);
     for (let i = this.head; i < end; i += 2) {
       removeRegion(regions[i]);
       this.bytes -= regions[i + 1] - regions[i];
     }
-    const live = regions.length - end;
+    const live = this.tail - end;
     if (live >= end) {
       this.head = end;
       return;
     }
-    // As many given back as still lent, or more: move the rest to the front (no allocation).
-    regions.copyWithin(0, end);
-    regions.length = live;
+    // As many given back as still lent, or more: the rest moves to the front, so slots are reused.
+    for (let i = 0; i < live; i++) regions[i] = regions[end + i];
     this.head = 0;
+    this.tail = live;
   }
 }
 
@@ -155,5 +166,5 @@ export function maskReservedPayload(frame: Uint8Array, headerLength: number): vo
 
 /** @internal Frames lent and not given back yet, over every account (for tests). */
 export function arenaFramesLent(): number {
-  return lentRegions.length / 2;
+  return lentLength / 2;
 }

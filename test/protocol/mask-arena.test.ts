@@ -129,6 +129,31 @@ test("room given back out of order between connections is reused", { skip: !hasW
   assert.equal(arenaFramesLent(), 0);
 });
 
+test("an account gives back its oldest frames first, and keeps lending from what it still holds", { skip: !hasWasmSimd }, () => {
+  assert.equal(arenaFramesLent(), 0);
+  const frame = (seed: number): Frame => new Frame.Binary(patternBytes(100_000, seed));
+  const account = new ArenaAccount();
+  const runs = [1, 2, 3].map((seed) => serialize([frame(seed)], account));
+  assert.equal(account.framesLent, 3);
+  const offsets = runs.map((run) => run.chunks[0].byteOffset);
+  account.giveBack(1);
+  assert.equal(account.framesLent, 2);
+  // The oldest frame's room is free again: another connection's frame of the same size lands there.
+  const other = serialize([frame(9)]);
+  assert.equal(other.chunks[0].byteOffset, offsets[0]);
+  other.account.giveBack(1);
+  account.giveBack(1);
+  assert.equal(account.framesLent, 1);
+  const later = [4, 5].map((seed) => serialize([frame(seed)], account));
+  assert.equal(account.framesLent, 3);
+  for (const [run, seed] of [[runs[2], 3], [later[0], 4], [later[1], 5]] as const) {
+    sameBytes(decodeFrames(concatBytes(run.chunks))[0].payload, patternBytes(100_000, seed), `frame ${seed}`);
+  }
+  account.giveBack(3);
+  assert.equal(account.framesLent, 0);
+  assert.equal(arenaFramesLent(), 0);
+});
+
 test("without the arena option nothing is lent", () => {
   const chunks: Uint8Array[] = [];
   const lent = new FrameSerializer({ mask: true }).serialize([new Frame.Binary(patternBytes(65536, 3))], chunks);
