@@ -19,7 +19,9 @@ async function load(spec: RunSpec): Promise<{ impl: BenchClient; addons?: RunRes
     case "kite-cb":
       return { impl: (await import("./clients/kite.js")).callbackClient };
     case "undici":
-      return { impl: (await import("./clients/undici.js")).client };
+      return { impl: await (await import("./clients/undici.js")).load(7) };
+    case "undici8":
+      return { impl: await (await import("./clients/undici.js")).load(8) };
     case "ws":
     case "ws-bu": {
       const module = await import("./clients/ws.js");

@@ -18,6 +18,7 @@ import { cpus, loadavg, release, totalmem, type as osType } from "node:os";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
+import { nodeFor } from "./lib/runtimes.js";
 import { guardChildren, killAll, pinned, runClient, ServerProcess, setPinning, type ClientRun } from "./lib/processes.js";
 import { ALL_CLIENTS, CLIENT_NAMES, SERVER_NAMES, METRIC_UNITS, scenarios, type Scenario } from "./lib/scenarios.js";
 import { cell, figures, type Cell, type RunFigures } from "./lib/stats.js";
@@ -188,6 +189,13 @@ async function main(): Promise<void> {
             continue;
           }
           if (notes.has(k)) continue;
+          let node: string;
+          try {
+            node = nodeFor(client, REPO);
+          } catch (error) {
+            notes.set(k, (error as Error).message);
+            continue;
+          }
           const fresh = scenario.freshServer;
           const target = fresh ? await ServerProcess.start(server) : shared.get(server)!;
           const spec: RunSpec = {
@@ -205,6 +213,7 @@ async function main(): Promise<void> {
           };
           const run = await runClient(spec, target, {
             env: clientEnv(client),
+            node,
             execArgv: scenario.mode === "idle" ? ["--expose-gc"] : [],
             timeoutMs: scenario.mode === "idle" ? 180_000 : 2 * scenario.timeLimitMs + 30_000,
           });

@@ -1,9 +1,16 @@
-/** undici's WHATWG `WebSocket` (the one Node 22+ ships as a global), with message events. */
-import { WebSocket } from "undici";
+/**
+ * undici's WHATWG `WebSocket` (the one Node 22+ ships as a global), with message events: undici 7 from
+ * the root package, and undici 8 (which needs Node.js >= 22.19) from `runtimes/`, run under that
+ * package's Node.js 22.
+ */
+import type { WebSocket as UndiciWebSocket } from "undici";
 import type { Payload } from "../lib/types.js";
 import { deadline, elapsedUs, payloadValue, within, type BenchClient, type BenchConnection, type Exchange } from "./client.js";
 
-function open(url: string): Promise<WebSocket> {
+type WebSocketClass = typeof UndiciWebSocket;
+type WebSocket = UndiciWebSocket;
+
+function open(WebSocket: WebSocketClass, url: string): Promise<WebSocket> {
   const socket = new WebSocket(url);
   socket.binaryType = "arraybuffer";
   return new Promise((resolve, reject) => {
@@ -19,9 +26,17 @@ function size(data: unknown): number {
   return typeof data === "string" ? data.length : (data as ArrayBuffer).byteLength;
 }
 
-export const client: BenchClient = {
+/** The undici 8 package in `runtimes/`, from build-bench/bench/clients/. */
+export const UNDICI_8 = new URL("../../../runtimes/node_modules/undici/index.js", import.meta.url);
+
+export async function load(version: 7 | 8): Promise<BenchClient> {
+  const module = (await import(version === 7 ? "undici" : UNDICI_8.href)) as { WebSocket: WebSocketClass };
+  return client(module.WebSocket);
+}
+
+const client = (WebSocket: WebSocketClass): BenchClient => ({
   async connect(url: string, payload: Payload): Promise<BenchConnection> {
-    const socket = await open(url);
+    const socket = await open(WebSocket, url);
     const value = payloadValue(payload);
     const message = typeof value === "string" ? value : new Uint8Array(value.buffer, value.byteOffset, value.length);
     return {
@@ -78,6 +93,6 @@ export const client: BenchClient = {
     };
   },
   openIdle(url: string): Promise<unknown> {
-    return open(url);
+    return open(WebSocket, url);
   },
-};
+});

@@ -54,8 +54,8 @@ export function pinned(): boolean {
   return pinning;
 }
 
-function spawn(script: string, args: string[], execArgv: string[], env: NodeJS.ProcessEnv, cpu: number): ChildProcess {
-  const wrap = pinning ? { execPath: TASKSET!, execArgv: ["-c", String(cpu), process.execPath, ...execArgv] } : { execArgv };
+function spawn(script: string, args: string[], execArgv: string[], env: NodeJS.ProcessEnv, cpu: number, node = process.execPath): ChildProcess {
+  const wrap = pinning ? { execPath: TASKSET!, execArgv: ["-c", String(cpu), node, ...execArgv] } : { execPath: node, execArgv };
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
     ...wrap,
     env,
@@ -147,12 +147,14 @@ export interface ClientRun {
 export interface ClientOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly execArgv?: readonly string[];
+  /** The Node.js binary, when not the bench's own. */
+  readonly node?: string;
   readonly timeoutMs: number;
 }
 
 /** Runs one client process against `server` and collects its result and the server's stats at its marks. */
 export function runClient(spec: RunSpec, server: ServerProcess, options: ClientOptions): Promise<ClientRun> {
-  const child = spawn("../client.js", [JSON.stringify(spec)], [...(options.execArgv ?? [])], { ...process.env, ...options.env }, 0);
+  const child = spawn("../client.js", [JSON.stringify(spec)], [...(options.execArgv ?? [])], { ...process.env, ...options.env }, 0, options.node);
   let result: RunResult | null = null;
   let error: string | null = null;
   const marks: Partial<Record<MarkMessage["phase"], ServerStats>> = {};

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BASELINE, CLIENT_NAMES, METRIC_UNITS, SERVER_NAMES, type MetricId } from "./scenarios.js";
 import type { Cell } from "./stats.js";
+import { CHART_LIMITS, find, ratio, targets, targetsTable } from "./targets.js";
 import type { ClientId, Payload, ServerKind } from "./types.js";
 
 export interface Machine {
@@ -43,15 +44,6 @@ export interface Report {
   readonly cells: Cell[];
 }
 
-export interface Target {
-  readonly name: string;
-  /** The figure the target is about (a ratio, or MB for the 10k total). */
-  readonly value: number | null;
-  readonly limit: number;
-  readonly unit: "x" | "MB";
-  readonly met: boolean | null;
-}
-
 export interface ServerRow {
   readonly scenario: string;
   /** A few words for the chart. */
@@ -61,67 +53,6 @@ export interface ServerRow {
   readonly values: Partial<Record<ServerKind, number>>;
   /** kite server / ws server. */
   readonly ratio: number | null;
-}
-
-function find(cells: readonly Cell[], scenario: string, client: ClientId, server: ServerKind): Cell | undefined {
-  return cells.find((c) => c.scenario === scenario && c.client === client && c.server === server);
-}
-
-function value(cells: readonly Cell[], scenario: string, client: ClientId, server: ServerKind, metric: MetricId): number | null {
-  const v = find(cells, scenario, client, server)?.metrics[metric];
-  return v !== undefined && Number.isFinite(v) ? v : null;
-}
-
-function ratio(cells: readonly Cell[], scenario: string, client: ClientId, server: ServerKind, metric: MetricId, base: ClientId = BASELINE): number | null {
-  const a = value(cells, scenario, client, server, metric);
-  const b = value(cells, scenario, base, server, metric);
-  return a !== null && b !== null && b > 0 ? a / b : null;
-}
-
-/** The targets of issue 9, each as kite / `ws` + bufferutil in this run. */
-export function targets(report: Report): Target[] {
-  const cells = report.cells;
-  const has = (id: string): boolean => report.scenarios.some((s) => s.id === id);
-  const servers = (id: string): ServerKind[] => report.scenarios.find((s) => s.id === id)?.servers ?? [];
-  const list: Target[] = [];
-  const add = (name: string, v: number | null, limit: number, unit: Target["unit"] = "x"): void => {
-    list.push({ name, value: v, limit, unit, met: v === null ? null : v <= limit });
-  };
-  if (has("text32")) {
-    for (const server of servers("text32")) {
-      const r = ratio(cells, "text32", "kite", server, "cpuPerMsg");
-      if (server === "ws") add("32 B vs ws server: client CPU/msg", r, 1.0);
-      else add(`32 B vs ${SERVER_NAMES[server]} (batching): client CPU/msg (aim 0.3x)`, r, 0.6);
-    }
-    for (const server of servers("text32")) {
-      add(`32 B vs ${SERVER_NAMES[server]}: for await / callback, CPU/msg`, ratio(cells, "text32", "kite", server, "cpuPerMsg", "kite-cb"), 1.0);
-    }
-  }
-  for (const [id, label] of [["bin64k", "64 KiB"], ["bin16m", "16 MiB"]] as const) {
-    if (!has(id)) continue;
-    for (const server of servers(id)) add(`${label} vs ${SERVER_NAMES[server]}: client CPU/MiB`, ratio(cells, id, "kite", server, "cpuPerMiB"), 0.9);
-  }
-  if (has("latency")) {
-    for (const server of servers("latency")) add(`latency p50 vs ${SERVER_NAMES[server]}`, ratio(cells, "latency", "kite", server, "p50"), 1.1);
-  }
-  if (has("idle2k")) {
-    for (const server of servers("idle2k")) add(`idle connections vs ${SERVER_NAMES[server]}: client RSS/conn`, ratio(cells, "idle2k", "kite", server, "kibPerConn"), 0.6);
-  }
-  if (has("idle10k")) {
-    const n = report.scenarios.find((s) => s.id === "idle10k")!.connections;
-    for (const server of servers("idle10k")) {
-      const name = `${n.toLocaleString("en-US")} idle connections vs ${SERVER_NAMES[server]}: client process RSS in all`;
-      const v = value(cells, "idle10k", "kite", server, "totalRssMB");
-      // The limit is for 10,000 connections: a shorter run (--quick) shows its figure, judged by none.
-      if (n === 10_000) add(name, v, 100, "MB");
-      else list.push({ name: `${name} (the limit is for 10,000)`, value: v, limit: 100, unit: "MB", met: null });
-    }
-  }
-  for (const row of serverBench(report)) {
-    if (row.metric === "server RSS per idle connection") continue;
-    add(`server: ${row.metric}, ${row.scenario} (kite server / ws server)`, row.ratio, 0.8);
-  }
-  return list;
 }
 
 /** The server bench: each server echoing for the raw batched client. */
@@ -217,10 +148,10 @@ export function markdown(report: Report): string {
       lines.push(`| ${row.scenario} | ${row.metric}, ${row.unit} | ${kinds.map((k) => num(row.values[k])).join(" | ")} | ${ratioText(row.ratio)} |`);
     }
   }
-  const table = targetsTable(report);
+  const table = targetsTable(targets(report, serverBench(report)));
   if (table.length > 0) {
     lines.push("");
-    lines.push("#### Targets (issue 9): kite-ws / `ws` + bufferutil in this run");
+    lines.push("#### Targets: kite-ws / `ws` + bufferutil in this run (the floor: the raw TCP client on the same scale)");
     lines.push("");
     lines.push(...table);
   }
@@ -249,19 +180,6 @@ export function markdown(report: Report): string {
   return lines.join("\n");
 }
 
-/** The targets of issue 9 as Markdown table lines (none when the run measured none of them). */
-function targetsTable(report: Report): string[] {
-  const list = targets(report);
-  if (list.length === 0) return [];
-  const lines = ["| target | figure | limit | |", "|---|---:|---:|---|"];
-  for (const t of list) {
-    const figure = t.unit === "MB" ? `${num(t.value)} MB` : ratioText(t.value) || "-";
-    const limit = t.unit === "MB" ? `< ${t.limit} MB` : `<= ${t.limit}x`;
-    lines.push(`| ${t.name} | ${figure} | ${limit} | ${t.met === null ? "n/a" : t.met ? "met" : "**missed**"} |`);
-  }
-  return lines;
-}
-
 const README_START = "<!-- bench:start -->";
 const README_END = "<!-- bench:end -->";
 
@@ -280,7 +198,7 @@ export function updateReadme(report: Report, readmePath: string): boolean {
     `Last full run (${report.run.seconds} s, ${report.run.rounds} rounds): ${machineLine(report.machine)}. ` +
       "Ratios are kite-ws / `ws` + bufferutil in the same run; lower is better.",
     "",
-    ...targetsTable(report),
+    ...targetsTable(targets(report, serverBench(report))),
     "",
   ];
   writeFileSync(readmePath, text.slice(0, start) + section.join("\n") + text.slice(end));
@@ -288,7 +206,7 @@ export function updateReadme(report: Report, readmePath: string): boolean {
 }
 
 function order(client: ClientId): number {
-  return ["raw", "kite", "kite-cb", "ws-bu", "ws", "undici"].indexOf(client);
+  return ["raw", "kite", "kite-cb", "ws-bu", "ws", "undici", "undici8"].indexOf(client);
 }
 
 const COLORS: Record<ClientId, string> = {
@@ -298,6 +216,7 @@ const COLORS: Record<ClientId, string> = {
   "ws-bu": "#000000",
   ws: "#ff7f0e",
   undici: "#2ca02c",
+  undici8: "#98df8a",
 };
 
 function escapeXml(text: string): string {
@@ -312,13 +231,6 @@ export function svg(report: Report): string {
     /** kite-ws's target for this group, drawn as a dashed red line. */
     limit?: number;
   }
-  const limits: Record<string, (server: ServerKind) => number | undefined> = {
-    text32: (server) => (server === "ws" ? 1.0 : 0.6),
-    latency: () => 1.1,
-    bin64k: () => 0.9,
-    bin16m: () => 0.9,
-    idle2k: () => 0.6,
-  };
   const groups: Group[] = [];
   for (const s of report.scenarios) {
     const metric = s.metrics[0];
@@ -331,7 +243,7 @@ export function svg(report: Report): string {
           const r = ratio(report.cells, s.id, client, server, metric);
           return { label: CLIENT_NAMES[client], color: COLORS[client], ratio: r, text: c?.note?.startsWith("n/a") ? "n/a" : ratioText(r) || "-" };
         });
-      groups.push({ title: `${s.title} · ${SERVER_NAMES[server]} · ${METRIC_UNITS[metric].label}`, bars, limit: limits[s.id]?.(server) });
+      groups.push({ title: `${s.title} · ${SERVER_NAMES[server]} · ${METRIC_UNITS[metric].label}`, bars, limit: CHART_LIMITS[s.id]?.(server) });
     }
   }
   const rows = serverBench(report).filter((r) => r.ratio !== null);
@@ -339,7 +251,7 @@ export function svg(report: Report): string {
   const cpuRows = rows.filter((r) => r.unit !== "KiB");
   const memoryRows = rows.filter((r) => r.unit === "KiB");
   if (cpuRows.length > 0) groups.push({ title: "Server bench: kite server / ws server, echoing for the raw batched client", bars: cpuRows.map(bar), limit: 0.8 });
-  if (memoryRows.length > 0) groups.push({ title: "Server bench: kite server / ws server, idle connections", bars: memoryRows.map(bar) });
+  if (memoryRows.length > 0) groups.push({ title: "Server bench: kite server / ws server, idle connections", bars: memoryRows.map(bar), limit: 0.8 });
   const width = 980;
   const labelWidth = 300;
   const plotLeft = labelWidth + 10;
@@ -393,7 +305,7 @@ export function svg(report: Report): string {
   }
   out.push(
     `<text x="10" y="${height - 8}" fill="#555">CPU = client process user+sys time; memory = RSS per idle connection; ` +
-      `dashed red = kite-ws's target (issue 9). Written by npm run bench (bench/run.ts).</text>`,
+      `dashed red = kite-ws's target. Written by npm run bench (bench/run.ts).</text>`,
   );
   out.push("</svg>");
   return out.join("\n") + "\n";
@@ -404,7 +316,7 @@ export function writeReports(report: Report, dir: string | null): string {
   const md = markdown(report);
   if (dir !== null) {
     mkdirSync(dir, { recursive: true });
-    const json = { ...report, serverBench: serverBench(report), targets: targets(report) };
+    const json = { ...report, serverBench: serverBench(report), targets: targets(report, serverBench(report)) };
     writeFileSync(join(dir, "latest.json"), JSON.stringify(json, null, 2) + "\n");
     writeFileSync(join(dir, "latest.md"), md + "\n");
     writeFileSync(join(dir, "latest.svg"), svg(report));

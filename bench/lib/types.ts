@@ -3,7 +3,7 @@
 export type ServerKind = "ws" | "kite" | "batch";
 
 /** The clients, each run in its own process. */
-export type ClientId = "raw" | "kite" | "kite-cb" | "ws-bu" | "ws" | "undici";
+export type ClientId = "raw" | "kite" | "kite-cb" | "ws-bu" | "ws" | "undici" | "undici8";
 
 export interface ServerReady {
   readonly type: "ready";
