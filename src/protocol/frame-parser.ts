@@ -69,6 +69,11 @@ export class FrameParser {
   private pendingKey = 0;
   /** Type of the fragmented message in progress, or 0 when none is. */
   private fragmentType: FrameType | 0 = 0;
+  /** The chunk pushed by `pushTransient`, whose bytes are valid only until `keep()`. */
+  private transient: Uint8Array | null = null;
+  /** The pending frame's payload buffer, when its bytes are read straight into it (`keep`). */
+  private payload: Uint8Array | null = null;
+  private payloadFilled = 0;
 
   constructor(options: FrameParserOptions) {
     this.expectMasked = options.expectMasked;
@@ -81,7 +86,7 @@ export class FrameParser {
 
   /** Bytes received but not yet returned as frames. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.buffered + this.payloadFilled;
   }
 
   /** True between the first and the final fragment of a message. */
@@ -90,13 +95,75 @@ export class FrameParser {
   }
 
   push(chunk: Uint8Array): void {
+    if (this.payload !== null) chunk = this.fillPayload(chunk);
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
   }
 
+  /**
+   * Pushes bytes that stay valid only until `keep()`, which the caller must call before they change
+   * (a read buffer shared by connections): frames taken from them are copies.
+   */
+  pushTransient(chunk: Uint8Array): void {
+    if (this.payload !== null) chunk = this.fillPayload(chunk);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.transient = chunk;
+  }
+
+  /**
+   * Ends a `pushTransient`: copies what is left of its bytes. When the frame whose payload is arriving
+   * still misses `inPlaceFrom` bytes or more, the payload's own buffer is made now instead, holding the
+   * bytes so far, and `payloadRest` is where the rest can be read to, with no copy.
+   */
+  keep(inPlaceFrom: number): void {
+    const transient = this.transient;
+    this.transient = null;
+    const length = this.pendingLength;
+    if (this.payload === null && length >= 0 && !this.pendingMasked && length - this.buffered >= inPlaceFrom) {
+      const payload = Buffer.allocUnsafe(length);
+      this.payloadFilled = this.copyOut(this.buffered, null, payload);
+      this.payload = payload;
+      return;
+    }
+    const last = this.chunks.length - 1;
+    if (transient === null || last < 0 || this.chunks[last] !== transient) return;
+    const from = last === 0 ? this.offset : 0;
+    this.chunks[last] = Uint8Array.prototype.slice.call(transient, from);
+    if (last === 0) this.offset = 0;
+  }
+
+  /** The unfilled part of the payload being read in place (see `keep`), or null. */
+  get payloadRest(): Uint8Array | null {
+    const payload = this.payload;
+    return payload === null || this.payloadFilled === payload.length ? null : payload.subarray(this.payloadFilled);
+  }
+
+  /** `bytes` were written at the start of `payloadRest`. */
+  filledInPlace(bytes: number): void {
+    this.payloadFilled += bytes;
+  }
+
+  /** Copies the head of `chunk` into the payload being read in place; returns the bytes beyond it. */
+  private fillPayload(chunk: Uint8Array): Uint8Array {
+    const n = Math.min(chunk.length, this.pendingLength - this.payloadFilled);
+    this.payload!.set(chunk.subarray(0, n), this.payloadFilled);
+    this.payloadFilled += n;
+    return chunk.subarray(n);
+  }
+
   /** The next complete frame, or null when more bytes are needed. */
   next(): Frame | null {
+    const inPlace = this.payload;
+    if (inPlace !== null) {
+      if (this.payloadFilled < this.pendingLength) return null;
+      this.payload = null;
+      this.payloadFilled = 0;
+      this.pendingLength = -1;
+      return this.toFrame(this.pendingByte0, inPlace);
+    }
     if (this.pendingLength < 0 && !this.readHeader()) return null;
     const length = this.pendingLength;
     if (this.buffered < length) return null;
@@ -205,13 +272,19 @@ export class FrameParser {
   private take(length: number, key: Uint8Array | null): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const first = this.chunks[0];
-    if (first.length - this.offset >= length) {
+    if (first.length - this.offset >= length && first !== this.transient) {
       const view = first.subarray(this.offset, this.offset + length);
       this.skip(length);
       if (key !== null) unmask(view, 0, length, key, 0);
       return view;
     }
     const out = Buffer.allocUnsafe(length);
+    this.copyOut(length, key, out);
+    return out;
+  }
+
+  /** Consumes `length` buffered bytes into `out` (unmasked with `key` when given); returns `length`. */
+  private copyOut(length: number, key: Uint8Array | null, out: Uint8Array): number {
     // Walk the chunks by index and drop the used ones with one splice: shifting once per chunk
     // made a frame that arrived in many small chunks cost quadratic time.
     let filled = 0;
@@ -232,7 +305,7 @@ export class FrameParser {
     this.chunks.splice(0, index);
     this.offset = at;
     this.buffered -= length;
-    return out;
+    return length;
   }
 
   /** Copies the first `length` buffered bytes into scratch without consuming them. */

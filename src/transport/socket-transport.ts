@@ -5,6 +5,7 @@ import { FrameSerializer } from "../protocol/frame-serializer.js";
 import { ArenaAccount } from "../protocol/mask-arena.js";
 import type { FrameSink, FrameTransport } from "./frame-transport.js";
 import { installNativeUtf8 } from "../protocol/utf8-node.js";
+import { OwnedReads, type ReadSink } from "./owned-reads.js";
 
 // Node validates UTF-8 natively; an explicit call survives bundlers that drop side-effect imports.
 installNativeUtf8();
@@ -20,6 +21,11 @@ export interface SocketTransportOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * With reads kite-ws owns, a frame still missing this many bytes after a read has the rest read
+ * straight into its payload: fewer and it comes with the next read's other frames.
+ */
+const READ_IN_PLACE_FROM = 16 * 1024;
 
 const TRANSPORT = Symbol("kite-ws transport");
 type OwnedSocket = Socket & { [TRANSPORT]: SocketTransport };
@@ -59,7 +65,7 @@ function giveBackWhenWritten(socket: Socket, account: ArenaAccount, lent: number
  * session (all the frames of a chunk before yielding) and writes the session's frames in one write
  * per batch. Pausing the session pauses the socket, so a slow reader slows the peer through TCP.
  */
-export class SocketTransport implements FrameTransport {
+export class SocketTransport implements FrameTransport, ReadSink {
   readonly masking: boolean;
   /** Not used here (nothing is expanded); declared so every transport object has the same shape. */
   maxMessageSize = Infinity;
@@ -112,6 +118,8 @@ export class SocketTransport implements FrameTransport {
     socket.on("error", onSocketError);
     socket.on("close", onSocketClose);
     socket.on("end", onSocketEnd);
+    const reads = OwnedReads.of(socket);
+    if (reads !== null) reads.sink = this;
     if (socket.destroyed) {
       queueMicrotask(() => this.onSocketClose());
       return;
@@ -179,6 +187,28 @@ export class SocketTransport implements FrameTransport {
   onData(chunk: Buffer): void {
     if (this.failed) return;
     this.parser.push(chunk);
+    this.parse();
+    if (this.paused) this.socket.pause();
+  }
+
+  /** @internal */
+  onTransientChunk(chunk: Uint8Array): void {
+    if (this.failed) return;
+    this.parser.pushTransient(chunk);
+    this.parse();
+    this.parser.keep(READ_IN_PLACE_FROM);
+    if (this.paused) this.socket.pause();
+  }
+
+  /** @internal */
+  readTarget(): Uint8Array | null {
+    return this.failed ? null : this.parser.payloadRest;
+  }
+
+  /** @internal */
+  onReadInPlace(bytes: number): void {
+    if (this.failed) return;
+    this.parser.filledInPlace(bytes);
     this.parse();
     if (this.paused) this.socket.pause();
   }

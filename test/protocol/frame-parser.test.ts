@@ -674,3 +674,104 @@ test("property: a valid frame sequence split at arbitrary byte boundaries parses
     { numRuns: 150 },
   );
 });
+
+describe("FrameParser: transient chunks and payloads read in place", () => {
+  /**
+   * Reads `bytes` as a socket with owned reads does: into one shared buffer that is overwritten after
+   * every read (so a frame that kept a view of it would change), or straight into the payload the
+   * parser asks for. Frames are summarized only at the end, after every overwrite.
+   */
+  function readOwned(parser: FrameParser, bytes: Uint8Array, readSizes: readonly number[], sharedSize: number, inPlaceFrom: number): { frames: Frame[]; inPlaceReads: number } {
+    const shared = new Uint8Array(sharedSize);
+    const frames: Frame[] = [];
+    let at = 0;
+    let inPlaceReads = 0;
+    for (let i = 0; at < bytes.length; i++) {
+      const want = readSizes.length === 0 ? sharedSize : Math.max(1, readSizes[i % readSizes.length]);
+      const target = parser.payloadRest;
+      if (target !== null) {
+        const n = Math.min(want, target.length, bytes.length - at);
+        target.set(bytes.subarray(at, at + n));
+        at += n;
+        inPlaceReads++;
+        parser.filledInPlace(n);
+        frames.push(...drain(parser));
+      } else {
+        const n = Math.min(want, shared.length, bytes.length - at);
+        shared.set(bytes.subarray(at, at + n));
+        at += n;
+        parser.pushTransient(shared.subarray(0, n));
+        frames.push(...drain(parser));
+        parser.keep(inPlaceFrom);
+        shared.fill(0xaa);
+      }
+    }
+    return { frames, inPlaceReads };
+  }
+
+  test("property: frames read through a shared, reused buffer and in place equal the frames pushed whole", () => {
+    fc.assert(
+      fc.property(
+        frameSequenceArb,
+        fc.array(fc.integer({ min: 1, max: 80_000 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 70_000 }),
+        fc.integer({ min: 1, max: 4_000 }),
+        ({ masked, allowedRsv, raw, expected }, readSizes, sharedSize, inPlaceFrom) => {
+          const bytes = concatBytes(raw.map(encodeFrame));
+          const parser = new FrameParser({ expectMasked: masked, maxFrameSize: BIG, allowedRsv });
+          const { frames } = readOwned(parser, bytes, readSizes, sharedSize, inPlaceFrom);
+          assert.deepEqual(frames.map(summarize), expected);
+          assert.equal(parser.bufferedBytes, 0);
+          assert.equal(parser.payloadRest, null);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("a large payload is read in place after its first bytes; masked payloads never are", () => {
+    const payload = patternBytes(300_000, 7);
+    const bytes = concatBytes([encodeFrame({ opcode: Opcode.BINARY, payload }), encodeFrame({ opcode: Opcode.TEXT, payload: patternBytes(10, 1) })]);
+    const plain = readOwned(clientParser(), bytes, [1000], 64 * 1024, 16 * 1024);
+    assert.equal(plain.frames.length, 2);
+    assert.equal(hex(plain.frames[0].data), hex(payload));
+    // 1,000 bytes through the shared buffer, then the rest of the payload in reads of 1,000 straight into it.
+    assert.ok(plain.inPlaceReads >= 290, `in-place reads: ${plain.inPlaceReads}`);
+
+    const maskedBytes = encodeFrame({ opcode: Opcode.BINARY, payload, maskKey: KEY });
+    const masked = readOwned(serverParser(), maskedBytes, [1000], 64 * 1024, 16 * 1024);
+    assert.equal(masked.inPlaceReads, 0);
+    assert.equal(hex(masked.frames[0].data), hex(payload));
+  });
+
+  test("a frame taken from a transient chunk is a copy; one pushed normally stays a view", () => {
+    const bytes = encodeFrame({ opcode: Opcode.BINARY, payload: patternBytes(100, 3) });
+    const transient = bytes.slice();
+    const parser = clientParser();
+    parser.pushTransient(transient);
+    const copied = parser.next()!;
+    parser.keep(16 * 1024);
+    assert.notEqual(copied.data.buffer, transient.buffer);
+    const stable = bytes.slice();
+    const viewParser = clientParser();
+    viewParser.push(stable);
+    assert.equal(viewParser.next()!.data.buffer, stable.buffer);
+  });
+
+  test("what is left of a transient chunk is copied by keep(): a header cut in two survives the buffer's reuse", () => {
+    const frame = encodeFrame({ opcode: Opcode.TEXT, payload: patternBytes(200, 9) });
+    const shared = new Uint8Array(frame.length);
+    const parser = clientParser();
+    shared.set(frame.subarray(0, 3));
+    parser.pushTransient(shared.subarray(0, 3));
+    assert.equal(parser.next(), null);
+    parser.keep(16 * 1024);
+    shared.fill(0xaa);
+    shared.set(frame.subarray(3));
+    parser.pushTransient(shared.subarray(0, frame.length - 3));
+    const got = parser.next()!;
+    parser.keep(16 * 1024);
+    shared.fill(0xaa);
+    assert.equal(hex(got.data), hex(patternBytes(200, 9)));
+  });
+});

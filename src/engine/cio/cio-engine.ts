@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from "node:net";
 import { connectTls } from "./lazy-tls.js";
+import { OwnedReads } from "../../transport/owned-reads.js";
 import { Buffer } from "node:buffer";
 import type { EngineCapability, EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine.js";
 import { CioEngineConfig, checkCioConfig } from "./cio-config.js";
@@ -121,7 +122,10 @@ export class CioEngine implements HttpClientEngine {
   private openSocket(url: URL): Socket {
     const host = bareHost(url.hostname);
     const port = Number(url.port) || defaultPort(url);
-    if (url.protocol !== "wss:") return connectTcp({ host, port });
+    if (url.protocol !== "wss:") {
+      const reads = new OwnedReads();
+      return reads.attach(connectTcp({ host, port, onread: reads.onread }));
+    }
     const tls = this.config.tls;
     return connectTls({
       host,
