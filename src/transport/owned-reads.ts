@@ -30,11 +30,11 @@ export class OwnedReads {
   private socket: Socket | null = null;
   /** The buffer the pending read lands in, when it is a sink's target rather than the shared one. */
   private target: Uint8Array | null = null;
-  /** For `net.connect({ ..., onread })`. */
-  readonly onread: OnReadOpts = {
-    buffer: () => this.nextBuffer(),
-    callback: (bytes: number, buffer: Uint8Array) => this.arrived(bytes, buffer),
-  };
+
+  /** For `net.connect({ ..., onread })`; Node keeps its two functions, not the object. */
+  options(): OnReadOpts {
+    return { buffer: () => this.nextBuffer(), callback: (bytes: number, buffer: Uint8Array) => this.arrived(bytes, buffer) };
+  }
 
   /** The transport's reads of `socket`, when it was opened with them. */
   static of(socket: Socket): OwnedReads | null {

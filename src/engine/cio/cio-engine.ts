@@ -124,7 +124,7 @@ export class CioEngine implements HttpClientEngine {
     const port = Number(url.port) || defaultPort(url);
     if (url.protocol !== "wss:") {
       const reads = new OwnedReads();
-      return reads.attach(connectTcp({ host, port, onread: reads.onread }));
+      return reads.attach(connectTcp({ host, port, onread: reads.options() }));
     }
     const tls = this.config.tls;
     return connectTls({
