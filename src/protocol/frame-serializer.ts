@@ -5,6 +5,11 @@ import { Frame } from "./frame.js";
 import { mask } from "./masking.js";
 import { ARENA_MIN_PAYLOAD, maskReservedPayload, type ArenaAccount } from "./mask-arena.js";
 
+/**
+ * Masked payloads at least this big that find no room in the arena are built in the reusable large
+ * frame buffer: from here a fresh buffer comes from the operating system page by page.
+ */
+const LARGE_FRAME_MIN_PAYLOAD = 128 * 1024;
 /** Server payloads at least this big are written as their own chunk instead of being copied. */
 const ZERO_COPY_THRESHOLD = 16 * 1024;
 /** Masking keys are cut from a pool of crypto-random bytes refilled at once (RFC 6455 §5.3, §10.3). */
@@ -14,9 +19,10 @@ export interface FrameSerializerOptions {
   /** Clients mask every frame (true); servers never do (false). */
   readonly mask: boolean;
   /**
-   * Builds large masked frames in the wasm arena (see mask-arena.ts), lent to this account; only when
-   * masking (ignored otherwise). Whoever writes the chunks must then give back the count `serialize`
-   * returns with `giveBack` once they are written.
+   * Builds large masked frames in the wasm arena (see mask-arena.ts), or the largest in the reusable
+   * large frame buffer (large-frame-buffer.ts), lent to this account; only when masking (ignored
+   * otherwise). Whoever writes the chunks must then give back the count `serialize` returns with
+   * `giveBack` once they are written.
    */
   readonly arena?: ArenaAccount | null;
 }
@@ -44,12 +50,19 @@ export class FrameSerializer {
   serialize(frames: readonly Frame[], out: Uint8Array[]): number {
     sizes.length = frames.length;
     reserved.length = frames.length;
+    inArena.length = frames.length;
     let total = 0;
     let lent = 0;
     for (let i = 0; i < frames.length; i++) {
       const size = frames[i].byteLength;
       sizes[i] = size;
-      const room = this.arena !== null && size >= ARENA_MIN_PAYLOAD ? this.arena.reserve(headerLength(size, true), size) : null;
+      let room: Uint8Array | null = null;
+      inArena[i] = false;
+      if (this.arena !== null && size >= ARENA_MIN_PAYLOAD) {
+        room = this.arena.reserve(headerLength(size, true), size);
+        if (room !== null) inArena[i] = true;
+        else if (size >= LARGE_FRAME_MIN_PAYLOAD) room = this.arena.lendLarge(headerLength(size, true) + size);
+      }
       reserved[i] = room;
       if (room !== null) lent++;
       else total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);
@@ -64,7 +77,7 @@ export class FrameSerializer {
       if (room !== null) {
         reserved[i] = null;
         if (pos > start) out.push(buffer.subarray(start, pos));
-        out.push(this.buildInArena(room, frame, size));
+        out.push(inArena[i] ? this.buildInArena(room, frame, size) : this.buildInLargeBuffer(room as Buffer, frame, size));
         start = pos;
         continue;
       }
@@ -95,6 +108,12 @@ export class FrameSerializer {
     if (frame instanceof Frame.Text && frame.bytes === null && frame.text !== null) target.write(frame.text, length, size, "utf8");
     else target.set(frame.data, length);
     maskReservedPayload(room, length);
+    return target;
+  }
+
+  /** Builds a masked frame whole in the lent large frame buffer: header, then the payload masked into it. */
+  private buildInLargeBuffer(target: Buffer, frame: Frame, size: number): Buffer {
+    this.writePayload(target, this.writeHeader(target, 0, frame, size), frame, size);
     return target;
   }
 
@@ -155,8 +174,9 @@ export class FrameSerializer {
 // Scratch of the batch being serialized, shared by every serializer: serialize() runs to completion
 // without calling out, and an idle connection then holds no arrays.
 const sizes: number[] = [];
-/** Arena rooms by frame index (null: the frame goes in the batch buffer). */
+/** Rooms by frame index (null: the frame goes in the batch buffer), in the arena or the large frame buffer. */
 const reserved: (Uint8Array | null)[] = [];
+const inArena: boolean[] = [];
 
 // One pool for the process: each key is used once, and idle connections hold no random bytes.
 let keyPool: Buffer = Buffer.alloc(0);

@@ -1,4 +1,6 @@
+import type { Buffer } from "node:buffer";
 import { instantiateKernel, type KernelInstance } from "./masking-kernel.js";
+import { giveBackLargeFrameBuffer, lendLargeFrameBuffer } from "./large-frame-buffer.js";
 
 /**
  * Where a client builds its large frames: inside the memory of a wasm instance of the masking kernel.
@@ -22,6 +24,8 @@ export const ACCOUNT_BYTES = 1024 * 1024;
 /** The arena's size: two connections' full share, so one stalled connection leaves a full share to the others. */
 const ARENA_BYTES = 2 * ACCOUNT_BYTES;
 const PAGE = 65536;
+/** Stands for the large frame buffer in an account's list of loans, where arena offsets go. */
+const LARGE_LOAN = -1;
 /** Payloads start on a 64-byte boundary (the kernel's block), with their header just before it. */
 const ALIGN = 64;
 
@@ -102,6 +106,16 @@ export class ArenaAccount {
     return (this.tail - this.head) / 2;
   }
 
+  private record(start: number, end: number): void {
+    const regions = (this.regions ??= []);
+    if (this.tail === regions.length) regions.push(start, end);
+    else {
+      regions[this.tail] = start;
+      regions[this.tail + 1] = end;
+    }
+    this.tail += 2;
+  }
+
   /**
    * Room for one frame with a `headerLength`-byte header and a `payloadLength`-byte payload (at least
    * {@link ARENA_MIN_PAYLOAD}, which the serializer checks), as one contiguous view (header, then
@@ -118,24 +132,33 @@ export class ArenaAccount {
     if (at < 0) return null;
     const start = at === 0 ? 0 : lentRegions[at - 1];
     insertRegion(at, start, start + size);
-    const regions = (this.regions ??= []);
-    if (this.tail === regions.length) regions.push(start, start + size);
-    else {
-      regions[this.tail] = start;
-      regions[this.tail + 1] = start + size;
-    }
-    this.tail += 2;
+    this.record(start, start + size);
     this.bytes += size;
     const payloadAt = start + ALIGN;
     return space.bytes.subarray(payloadAt - headerLength, payloadAt + payloadLength);
   }
 
-  /** The oldest `frames` views from {@link reserve} are with the operating system (or their connection is gone). */
+  /**
+   * The process's reusable buffer for a frame too large for the arena (large-frame-buffer.ts), `size`
+   * bytes, lent on this account in turn with its arena rooms; null while another frame has it.
+   */
+  lendLarge(size: number): Buffer | null {
+    const buffer = lendLargeFrameBuffer(size);
+    if (buffer === null) return null;
+    this.record(LARGE_LOAN, LARGE_LOAN);
+    return buffer;
+  }
+
+  /** The oldest `frames` views from {@link reserve} or {@link lendLarge} are with the operating system (or their connection is gone). */
   giveBack(frames: number): void {
     const regions = this.regions;
     if (regions === null) return;
     const end = Math.min(this.head + frames * 2, this.tail);
     for (let i = this.head; i < end; i += 2) {
+      if (regions[i] === LARGE_LOAN) {
+        giveBackLargeFrameBuffer();
+        continue;
+      }
       removeRegion(regions[i]);
       this.bytes -= regions[i + 1] - regions[i];
     }
