@@ -116,7 +116,9 @@ test("room given back out of order between connections is reused", { skip: !hasW
   const frame = (seed: number): Frame => new Frame.Binary(patternBytes(500_000, seed));
   const [a, b, c, d] = [1, 2, 3, 4].map((seed) => serialize([frame(seed)]));
   assert.deepEqual([a.lent, b.lent, c.lent, d.lent], [1, 1, 1, 1]);
-  assert.equal(serialize([frame(9)]).lent, 0, "the arena is full");
+  const full = serialize([frame(9)]);
+  assert.equal(arenaFramesLent(), 4, "the arena is full: a fifth frame is built elsewhere");
+  full.account.giveBack(full.lent);
   const freed = b.chunks[0].byteOffset;
   b.account.giveBack(1); // a gap in the middle of the arena
   const e = serialize([frame(5)]);
