@@ -330,6 +330,9 @@ export class FrameParser {
       this.chunks.shift();
     }
     this.offset = offset;
+    // An emptied array keeps its storage after shift(); setting its length frees it, so an idle
+    // connection's parser holds an empty list, not the slots of its last burst.
+    if (this.chunks.length === 0) this.chunks.length = 0;
   }
 }
 

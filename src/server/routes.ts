@@ -6,7 +6,7 @@ import { createSocketTransport } from "../transport/create-socket-transport.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { computeAccept } from "../protocol/handshake.js";
 import { collectRoutes, type DefaultWebSocketServerSession, type WebSocketRoute, type WebSocketRouting } from "./routing.js";
-import { createServerRequest, requestPath, type WebSocketServerRequest } from "./server-request.js";
+import { createServerRequest, requestHeader, requestPath, type WebSocketServerRequest } from "./server-request.js";
 import { resolveServerOptions, type ResolvedServerOptions, type WebSocketServerOptions } from "./server-options.js";
 import {
   AcceptedResponse,
@@ -195,7 +195,7 @@ class RouteHandler implements WebSocketRoutes {
     const protocol = decision.protocol;
     let agreed: ExtensionAnswer;
     try {
-      agreed = answerExtensionOffers(request.headers["sec-websocket-extensions"], this.options.extensions);
+      agreed = answerExtensionOffers(requestHeader(request, "sec-websocket-extensions"), this.options.extensions);
     } catch (error) {
       if (error instanceof MalformedExtensionOffer) return writeRefusal(socket, refuse(400, error.message));
       throw error;

@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import { computeAccept, headerHasToken, isValidSubprotocol } from "../protocol/handshake.js";
 import { backgroundTimer } from "../util/timers.js";
+import { requestHeader } from "./server-request.js";
 import type { HandshakeResponse } from "../errors.js";
 
 /** A valid opening handshake: the client's key and the subprotocols it offered, in its order. */
@@ -34,8 +35,7 @@ const REFUSAL_LINGER_MILLIS = 1_000;
  * bytes and well-formed subprotocols (400).
  */
 export function checkUpgradeRequest(request: IncomingMessage): AcceptedUpgrade | RefusedUpgrade {
-  const headers = request.headers;
-  if (!headerHasToken(headers.upgrade ?? null, "websocket")) {
+  if (!headerHasToken(requestHeader(request, "upgrade") ?? null, "websocket")) {
     if (request.method === "GET" || request.method === "HEAD") {
       return refuse(426, "This resource speaks only WebSocket", { Upgrade: "websocket" });
     }
@@ -45,14 +45,14 @@ export function checkUpgradeRequest(request: IncomingMessage): AcceptedUpgrade |
   if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
     return refuse(400, "A WebSocket upgrade needs HTTP/1.1 or later");
   }
-  if (!headers.host) return refuse(400, "The Host header is missing");
-  if (!headerHasToken(headers.connection ?? null, "upgrade")) return refuse(400, 'The Connection header does not list "Upgrade"');
-  if (headers["sec-websocket-version"]?.trim() !== "13") {
+  if (!requestHeader(request, "host")) return refuse(400, "The Host header is missing");
+  if (!headerHasToken(requestHeader(request, "connection") ?? null, "upgrade")) return refuse(400, 'The Connection header does not list "Upgrade"');
+  if (requestHeader(request, "sec-websocket-version")?.trim() !== "13") {
     return refuse(426, "Only WebSocket version 13 is supported", { Upgrade: "websocket", "Sec-WebSocket-Version": "13" });
   }
-  const key = headers["sec-websocket-key"]?.trim() ?? "";
+  const key = requestHeader(request, "sec-websocket-key")?.trim() ?? "";
   if (!KEY.test(key)) return refuse(400, "Sec-WebSocket-Key must be 16 bytes in base64");
-  const protocols = parseProtocols(headers["sec-websocket-protocol"]);
+  const protocols = parseProtocols(requestHeader(request, "sec-websocket-protocol"));
   if (protocols === null) return refuse(400, "Sec-WebSocket-Protocol must list distinct tokens");
   return { ok: true, key, protocols };
 }

@@ -24,7 +24,7 @@ export interface WebSocketServerRequest {
  */
 export function createServerRequest(raw: IncomingMessage, protocols: readonly string[]): WebSocketServerRequest | null {
   const secure = (raw.socket as Partial<TLSSocket>).encrypted === true;
-  const url = requestUrl(raw.url ?? "", raw.headers.host ?? "", secure ? "wss:" : "ws:");
+  const url = requestUrl(raw.url ?? "", requestHeader(raw, "host") ?? "", secure ? "wss:" : "ws:");
   if (url === null) return null;
   const pairs = raw.rawHeaders;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -76,6 +76,25 @@ class ServerRequest implements WebSocketServerRequest {
     const { url, headers, remoteAddress, remotePort, protocols, raw } = this;
     return { url, headers, remoteAddress, remotePort, protocols, raw };
   }
+}
+
+/**
+ * @internal A request header field as `request.headers[name]` gives it (`name` in lower case), read
+ * from `rawHeaders`: Node builds its `headers` object on the first read, and a session keeps its
+ * request for its whole life. As Node does, repeated fields are joined with ", ", except `host`, whose
+ * first value wins unless the server joins duplicate headers.
+ */
+export function requestHeader(request: IncomingMessage, name: string): string | undefined {
+  const pairs = request.rawHeaders;
+  const joined = name !== "host" || (request as { joinDuplicateHeaders?: boolean | null }).joinDuplicateHeaders === true;
+  let value: string | undefined;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const field = pairs[i];
+    if (field.length !== name.length || field.toLowerCase() !== name) continue;
+    if (value === undefined) value = pairs[i + 1];
+    else if (joined) value += `, ${pairs[i + 1]}`;
+  }
+  return value;
 }
 
 /** @internal The path of a request target in origin form (`/a?b`) or absolute form (`http://h/a?b`), or null. */

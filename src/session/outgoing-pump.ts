@@ -35,7 +35,9 @@ export interface CloseWrittenListener {
 export class OutgoingPump implements SendChannel<Frame> {
   /** Told when a Close frame has been written. */
   listener: CloseWrittenListener | null = null;
-  private readonly queue: Channel<Frame>;
+  /** The queue, made on first use: a session that never sends keeps only its config. */
+  private made: Channel<Frame> | null = null;
+  private readonly config: ChannelConfig;
   private readonly transport: FrameTransport;
   /** Whether frames may carry RSV bits: only when an extension was negotiated (§5.2). */
   private readonly rsvAllowed: boolean;
@@ -55,8 +57,13 @@ export class OutgoingPump implements SendChannel<Frame> {
 
   constructor(transport: FrameTransport, config: ChannelConfig, rsvAllowed: boolean) {
     this.transport = transport;
-    this.queue = new Channel<Frame>(config);
+    this.config = config;
     this.rsvAllowed = rsvAllowed;
+  }
+
+  /** The queue of frames to write, made the first time it is needed. */
+  private get queue(): Channel<Frame> {
+    return (this.made ??= new Channel<Frame>(this.config));
   }
 
   /** Whether nothing more will be written: a Close went out (§5.5.1), or the connection is gone. */

@@ -67,11 +67,15 @@ function giveBackWhenWritten(socket: Socket, account: ArenaAccount, lent: number
  */
 export class SocketTransport implements FrameTransport, ReadSink {
   readonly masking: boolean;
-  /** Not used here (nothing is expanded); declared so every transport object has the same shape. */
-  maxMessageSize = Infinity;
+  /**
+   * Not used here (nothing is expanded); declared so every transport object has the same shape, as
+   * undefined: Infinity would cost every transport a heap number.
+   */
+  maxMessageSize: number | undefined = undefined;
   private readonly socket: Socket;
   private readonly parser: FrameParser;
-  private readonly serializer: FrameSerializer;
+  /** Made on the first write: a connection that has sent nothing keeps none. */
+  private serializer: FrameSerializer | null = null;
   /** This connection's share of the arena its large frames are built in (a client's only: a server does not mask). */
   private readonly arena: ArenaAccount | null;
   private readonly isServer: boolean;
@@ -95,7 +99,6 @@ export class SocketTransport implements FrameTransport, ReadSink {
       allowedRsv: options.allowedRsv,
     });
     this.arena = this.masking ? new ArenaAccount() : null;
-    this.serializer = new FrameSerializer({ mask: this.masking, arena: this.arena });
     if (options.head && options.head.length > 0) this.parser.push(options.head);
   }
 
@@ -132,7 +135,8 @@ export class SocketTransport implements FrameTransport, ReadSink {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return true;
     const chunks: Uint8Array[] = [];
-    const lent = this.serializer.serialize(frames, chunks);
+    const serializer = (this.serializer ??= new FrameSerializer({ mask: this.masking, arena: this.arena }));
+    const lent = serializer.serialize(frames, chunks);
     let ok: boolean;
     if (chunks.length === 1) {
       ok = socket.write(chunks[0]);

@@ -1,8 +1,11 @@
 /** The buffer of every queue that has held nothing yet; never written to. */
 const EMPTY: readonly unknown[] = Object.freeze([]);
 
-/** Slots of a queue's first buffer; always a power of two, as every size after it. */
-const INITIAL_CAPACITY = 16;
+/**
+ * Slots of a queue's first buffer; always a power of two, as every size after it. Small, because the
+ * buffer is kept: a session's queue that only ever held a frame or two keeps 4 slots, not 16.
+ */
+const INITIAL_CAPACITY = 4;
 
 /** A buffer this large or smaller is kept when it empties, so bursts of up to its size reuse it. */
 const KEPT_CAPACITY = 1024;
@@ -100,9 +103,9 @@ export class ArrayQueue<T> {
   private copy(length: number): (T | undefined)[] {
     const buffer = this.buffer;
     const mask = buffer.length - 1;
-    const copy: (T | undefined)[] = [];
-    for (let i = 0; i < this.count; i++) copy.push(buffer[(this.head + i) & mask]);
-    for (let i = this.count; i < length; i++) copy.push(undefined);
+    // Made at its size: an array grown by push() would have room for at least 17 elements.
+    const copy = new Array<T | undefined>(length);
+    for (let i = 0; i < length; i++) copy[i] = i < this.count ? buffer[(this.head + i) & mask] : undefined;
     return copy;
   }
 }

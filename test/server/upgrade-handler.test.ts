@@ -1,7 +1,7 @@
 // webSocketRoutes plugged into a plain node:http server that also serves ordinary HTTP routes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, request as httpRequest } from "node:http";
+import { createServer, IncomingMessage, request as httpRequest } from "node:http";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -127,4 +127,38 @@ test("a socket that errors before the upgrade is destroyed, without crashing the
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test("an upgrade leaves Node's headers object of the request unbuilt: a session keeps its request", { timeout: 10_000 }, async () => {
+  let headersRead = 0;
+  const routes = webSocketRoutes((routes) => {
+    routes.webSocket("/echo", async (session) => {
+      for await (const frame of session.incoming) await session.send(frame);
+    });
+  });
+  const server = createServer();
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const getter = Object.getOwnPropertyDescriptor(IncomingMessage.prototype, "headers")!.get!;
+    Object.defineProperty(request, "headers", {
+      get() {
+        headersRead++;
+        return getter.call(this) as unknown;
+      },
+    });
+    routes.handleUpgrade(request, socket, head);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  try {
+    const client = await openWs(`ws://127.0.0.1:${port}/echo`);
+    client.send("hello");
+    assert.equal((await within(wsMessage(client), 2_000)).data.toString(), "hello");
+    client.close();
+    await within(routes.close(), 3_000, "routes.close()");
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  assert.equal(headersRead, 0);
 });
