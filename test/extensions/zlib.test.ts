@@ -190,6 +190,29 @@ describe("Deflater", () => {
     deflater.close();
   });
 
+  for (const [path, size] of [["at once", 100], ["on the thread pool", 100_000]] as const) {
+    test(`an empty message after another, or an empty last fragment, is 0x00 too (a ${path === "at once" ? "small" : "large"} message before)`, async () => {
+      for (const noContextTakeover of [false, true]) {
+        const deflater = new Deflater(6, 15, noContextTakeover);
+        const inflater = new Inflater(15);
+        const data = pattern(size);
+        try {
+          const sent = [await deflater.deflate(data, true), await deflater.deflate(new Uint8Array(0), true)];
+          assert.deepEqual([...sent[1]], [0x00]);
+          sent.push(await deflater.deflate(data, false), await deflater.deflate(new Uint8Array(0), true), await deflater.deflate(data, true));
+          assert.deepEqual([...sent[3]], [0x00]);
+          const got = [];
+          for (const [i, payload] of sent.entries()) got.push(Buffer.from(await inflater.inflate(payload, i !== 2, Infinity, "maxMessageSize")));
+          assert.deepEqual(got.map((b) => b.length), [size, 0, size, 0, size]);
+          assert.ok(got[4].equals(data));
+        } finally {
+          deflater.close();
+          inflater.close();
+        }
+      }
+    });
+  }
+
   test("no context takeover: every message inflates on its own", async () => {
     const deflater = new Deflater(6, 15, true);
     const text = "no context takeover ".repeat(20);
