@@ -72,7 +72,7 @@ export abstract class ZlibContext {
     if (this.busy) throw new Error("A permessage-deflate context runs one job at a time");
     if (this.stream === null) this.openStream();
     const sync = this.sync;
-    if (sync !== null && input.length + (tail === null ? 0 : tail.length) <= SYNC_MAX_INPUT) {
+    if (sync !== null && input.length <= SYNC_MAX_INPUT) {
       return this.runSync(sync, input, tail, flushFlag, limit, resetAfter);
     }
     return this.runAsync(input, tail, flushFlag, limit, resetAfter, null, 0);

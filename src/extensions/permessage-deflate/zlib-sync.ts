@@ -43,8 +43,11 @@ interface StreamInternals {
   readonly _writeState?: unknown;
 }
 
-/** Where output lands before it is copied out; one for the process, since a synchronous job cannot be interrupted. */
-const scratch = Buffer.allocUnsafeSlow(64 * 1024);
+/**
+ * Where output lands before it is copied out: one for the process, since a synchronous job cannot be
+ * interrupted, allocated with the first context that can run synchronously.
+ */
+let scratch = Buffer.alloc(0);
 let enabled = true;
 let supported: boolean | null = null;
 
@@ -66,7 +69,9 @@ export class SyncOutput {
   /** Copies the job's part of the scratch buffer out, so another job may use it. */
   release(): void {
     if (this.used === 0) return;
-    this.chunks.push(Buffer.from(scratch.subarray(0, this.used)));
+    const chunk = Buffer.allocUnsafe(this.used);
+    scratch.copy(chunk, 0, 0, this.used);
+    this.chunks.push(chunk);
     this.used = 0;
   }
 
@@ -97,8 +102,12 @@ export class SyncZlib {
 
   /** The synchronous side of `stream`, or null where this runtime's zlib does not offer one. */
   static of(stream: ZlibStream): SyncZlib | null {
-    if (!enabled || !(supported ??= probe())) return null;
-    return wrap(stream);
+    if (!enabled) return null;
+    if (supported === null) {
+      scratch = Buffer.allocUnsafeSlow(64 * 1024);
+      supported = probe();
+    }
+    return supported ? wrap(stream) : null;
   }
 
   /**
