@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   if (options.profile) {
     mkdirSync(options.out, { recursive: true });
     const clients = options.clients ?? ["kite", "kite-cb", "ws-bu"];
-    await profileClients(clients, shared, options.quick, join(REPO, "build-bench", "profiles"), options.write ? options.out : null);
+    await profileClients(clients, shared, options.quick, join(REPO, "build-bench", "profiles"), options.write ? options.out : null, options.only);
     for (const server of shared.values()) await server.stop();
     killAll();
     return;

@@ -115,9 +115,11 @@ export async function profileClients(
   quick: boolean,
   profileDir: string,
   outDir: string | null,
+  only: readonly string[] | null = null,
 ): Promise<void> {
   const summaries: ProfileSummary[] = [];
-  for (const scenario of scenarios(quick, 1, false).filter((s) => s.id === "text32" || s.id === "bin64k")) {
+  const ids = only ?? ["text32", "bin64k"];
+  for (const scenario of scenarios(quick, 1, false).filter((s) => ids.includes(s.id))) {
     for (const [kind, server] of servers) {
       for (const client of clients) {
       if (!scenario.clients.includes(client)) continue;
@@ -127,8 +129,8 @@ export async function profileClients(
       const spec: RunSpec = {
         client,
         mode: "pipeline",
-        url: server.url(false),
-        deflate: false,
+        url: server.url(scenario.deflate),
+        deflate: scenario.deflate,
         payload: scenario.payload,
         count: scenario.count * 2,
         warmup: scenario.warmup,
@@ -155,8 +157,8 @@ export async function profileClients(
       }
     }
   }
-  // The kite server and the ws server, each echoing for the raw client: one fresh server per scenario.
-  for (const scenario of scenarios(quick, 1, false).filter((s) => s.id === "text32" || s.id === "bin64k")) {
+  // The kite server and the ws server, each echoing for the raw client (which cannot deflate): one fresh server per scenario.
+  for (const scenario of scenarios(quick, 1, false).filter((s) => ids.includes(s.id) && !s.deflate)) {
     for (const kind of ["kite", "ws"] as const) {
       const dir = join(profileDir, `${scenario.id}-server-${kind}`);
       rmSync(dir, { recursive: true, force: true });

@@ -411,23 +411,26 @@ describe("client: receiving compressed messages (RFC 7692 §6)", () => {
     }
   });
 
-  test("one compressed frame that inflates past maxFrameSize ends with 1009", T, async () => {
-    const raw = await startRawServer();
-    try {
-      const { conn, session, client } = await open(raw, "permessage-deflate", undefined, (ws) => {
-        ws.maxFrameSize = 1024 * 1024;
-        ws.maxMessageSize = 64 * 1024 * 1024;
-      });
-      conn.sendFrame({ opcode: Op.BINARY, payload: compress(Buffer.alloc(2 * 1024 * 1024)), rsv: RSV1 });
-      const close = await conn.expectClose();
-      assert.equal(close.code, 1009);
-      assert.match(close.reason, /maxFrameSize/);
-      await session.closeReason;
-      client.close();
-    } finally {
-      await raw.close();
-    }
-  });
+  // A 1 MiB limit is passed after the frame went to the thread pool, 100 KiB while it is inflated at once.
+  for (const limit of [1024 * 1024, 100 * 1024]) {
+    test(`one compressed frame that inflates past maxFrameSize (${limit / 1024} KiB) ends with 1009`, T, async () => {
+      const raw = await startRawServer();
+      try {
+        const { conn, session, client } = await open(raw, "permessage-deflate", undefined, (ws) => {
+          ws.maxFrameSize = limit;
+          ws.maxMessageSize = 64 * 1024 * 1024;
+        });
+        conn.sendFrame({ opcode: Op.BINARY, payload: compress(Buffer.alloc(2 * limit)), rsv: RSV1 });
+        const close = await conn.expectClose();
+        assert.equal(close.code, 1009);
+        assert.match(close.reason, /maxFrameSize/);
+        await session.closeReason;
+        client.close();
+      } finally {
+        await raw.close();
+      }
+    });
+  }
 
   test("corrupt compressed data closes with 1007; invalid UTF-8 inside a compressed text too", T, async () => {
     const raw = await startRawServer();

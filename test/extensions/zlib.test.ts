@@ -110,7 +110,7 @@ describe("Inflater", () => {
     const inflater = new Inflater(15);
     const before = process.memoryUsage();
     const started = performance.now();
-    const error = await inflater.inflate(bomb, true, 8 * 1024 * 1024, "maxMessageSize").then(
+    const error = await Promise.resolve(bomb).then((input) => inflater.inflate(input, true, 8 * 1024 * 1024, "maxMessageSize")).then(
       () => null,
       (e: unknown) => e,
     );
@@ -131,7 +131,9 @@ describe("Inflater", () => {
 
   test("corrupt data is a ProtocolViolationError with 1007", async () => {
     const inflater = new Inflater(15);
-    const error = await inflater.inflate(Buffer.from([0xff, 0xff, 0xff, 0xff]), true, Infinity, "maxMessageSize").catch((e: unknown) => e);
+    const error = await Promise.resolve(Buffer.from([0xff, 0xff, 0xff, 0xff]))
+      .then((input) => inflater.inflate(input, true, Infinity, "maxMessageSize"))
+      .catch((e: unknown) => e);
     inflater.close();
     assert.ok(error instanceof ProtocolViolationError, String(error));
     assert.equal(error.closeCode, 1007);
@@ -153,8 +155,9 @@ describe("Inflater", () => {
     const inflater = new Inflater(15);
     const pending = inflater.inflate(compress(pattern(4 << 20)), true, Infinity, "maxMessageSize");
     inflater.close();
+    assert.ok(pending instanceof Promise, "4 MiB is inflated on the thread pool");
     await assert.rejects(pending, ContextClosedError);
-    await assert.rejects(inflater.inflate(compress("x"), true, Infinity, "maxMessageSize"), ContextClosedError);
+    await assert.rejects(async () => inflater.inflate(compress("x"), true, Infinity, "maxMessageSize"), ContextClosedError);
     assert.equal(zlibLimiter.active, 0);
   });
 });
@@ -189,6 +192,29 @@ describe("Deflater", () => {
     assert.deepEqual([...(await deflater.deflate(new Uint8Array(0), true))], [0x00]);
     deflater.close();
   });
+
+  for (const [path, size] of [["at once", 100], ["on the thread pool", 100_000]] as const) {
+    test(`an empty message after another, or an empty last fragment, is 0x00 too (deflated ${path})`, async () => {
+      for (const noContextTakeover of [false, true]) {
+        const deflater = new Deflater(6, 15, noContextTakeover);
+        const inflater = new Inflater(15);
+        const data = pattern(size);
+        try {
+          const sent = [await deflater.deflate(data, true), await deflater.deflate(new Uint8Array(0), true)];
+          assert.deepEqual([...sent[1]], [0x00]);
+          sent.push(await deflater.deflate(data, false), await deflater.deflate(new Uint8Array(0), true), await deflater.deflate(data, true));
+          assert.deepEqual([...sent[3]], [0x00]);
+          const got = [];
+          for (const [i, payload] of sent.entries()) got.push(Buffer.from(await inflater.inflate(payload, i !== 2, Infinity, "maxMessageSize")));
+          assert.deepEqual(got.map((b) => b.length), [size, 0, size, 0, size]);
+          assert.ok(got[4].equals(data));
+        } finally {
+          deflater.close();
+          inflater.close();
+        }
+      }
+    });
+  }
 
   test("no context takeover: every message inflates on its own", async () => {
     const deflater = new Deflater(6, 15, true);

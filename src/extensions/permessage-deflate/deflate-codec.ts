@@ -65,13 +65,8 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
     const left = limits.maxMessageSize - this.receivedBytes;
     const byFrame = limits.maxFrameSize <= left;
     const inflater = (this.inflater ??= new Inflater(this.agreement.inflateWindowBits));
-    return inflater
-      .inflate(frame.data, frame.fin, byFrame ? limits.maxFrameSize : left, byFrame ? "maxFrameSize" : "maxMessageSize")
-      .then((data) => {
-        this.receivedBytes += data.length;
-        if (frame.fin) this.receiving = Message.None;
-        return type === FrameType.TEXT ? new Frame.Text(frame.fin, data) : new Frame.Binary(frame.fin, data);
-      });
+    const data = inflater.inflate(frame.data, frame.fin, byFrame ? limits.maxFrameSize : left, byFrame ? "maxFrameSize" : "maxMessageSize");
+    return data instanceof Uint8Array ? this.inflated(frame, data) : data.then((inflated) => this.inflated(frame, inflated));
   }
 
   encode(frame: Frame): Frame | Promise<Frame> {
@@ -88,9 +83,8 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
     }
     if (this.disposed) return Promise.reject(new ContextClosedError());
     const deflater = (this.deflater ??= new Deflater(this.level, this.agreement.deflateWindowBits, this.agreement.deflateNoContextTakeover));
-    return deflater
-      .deflate(frame.data, frame.fin)
-      .then((data) => (type === FrameType.TEXT ? new Frame.Text(frame.fin, data, first) : new Frame.Binary(frame.fin, data, first)));
+    const data = deflater.deflate(frame.data, frame.fin);
+    return data instanceof Uint8Array ? deflated(frame, data, first) : data.then((compressed) => deflated(frame, compressed, first));
   }
 
   dispose(): void {
@@ -107,8 +101,20 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
     return (this.inflater?.isOpen ? 1 : 0) + (this.deflater?.isOpen ? 1 : 0);
   }
 
+  /** The frame that carries `data`, inflated from `frame`'s payload. */
+  private inflated(frame: Frame, data: Uint8Array): Frame {
+    this.receivedBytes += data.length;
+    if (frame.fin) this.receiving = Message.None;
+    return frame.frameType === FrameType.TEXT ? new Frame.Text(frame.fin, data) : new Frame.Binary(frame.fin, data);
+  }
+
   private shouldCompress(frame: Frame): boolean {
     for (const condition of this.conditions) if (!condition(frame)) return false;
     return true;
   }
+}
+
+/** The frame that carries `data`, deflated from `frame`'s payload; RSV1 on the message's first frame. */
+function deflated(frame: Frame, data: Uint8Array, first: boolean): Frame {
+  return frame.frameType === FrameType.TEXT ? new Frame.Text(frame.fin, data, first) : new Frame.Binary(frame.fin, data, first);
 }

@@ -21,15 +21,11 @@ export class Deflater extends ZlibContext {
     this.noContextTakeover = noContextTakeover;
   }
 
-  /** Deflates one frame's payload; `fin` ends the message. */
-  async deflate(payload: Uint8Array, fin: boolean): Promise<Uint8Array> {
-    const output = await this.run(payload, null, constants.Z_SYNC_FLUSH, Infinity, fin && this.noContextTakeover);
+  /** Deflates one frame's payload (at once when it is small, else later); `fin` ends the message. */
+  deflate(payload: Uint8Array, fin: boolean): Uint8Array | Promise<Uint8Array> {
+    const output = this.run(payload, null, constants.Z_SYNC_FLUSH, Infinity, fin && this.noContextTakeover);
     if (!fin) return output;
-    const end = output.length - 4;
-    if (end < 0 || output[end] !== 0x00 || output[end + 1] !== 0x00 || output[end + 2] !== 0xff || output[end + 3] !== 0xff) {
-      throw new Error("zlib's flushed output does not end with 00 00 FF FF");
-    }
-    return Buffer.from(output.buffer, output.byteOffset, end);
+    return output instanceof Uint8Array ? withoutTrailer(output) : output.then(withoutTrailer);
   }
 
   protected open(): DeflateRaw {
@@ -43,4 +39,16 @@ export class Deflater extends ZlibContext {
   protected corrupt(error: Error): Error {
     return error;
   }
+}
+
+/** The message's output without the 00 00 FF FF that ends a sync flush (RFC 7692 §7.2.1). */
+function withoutTrailer(output: Buffer): Uint8Array {
+  // zlib writes nothing for a flush with no input right after a flush: an empty message after
+  // another. Its compressed form is an empty stored block, 0x00 once the trailer is off (§7.2.3.6).
+  if (output.length === 0) return Uint8Array.of(0x00);
+  const end = output.length - 4;
+  if (end < 0 || output[end] !== 0x00 || output[end + 1] !== 0x00 || output[end + 2] !== 0xff || output[end + 3] !== 0xff) {
+    throw new Error("zlib's flushed output does not end with 00 00 FF FF");
+  }
+  return Buffer.from(output.buffer, output.byteOffset, end);
 }

@@ -24,8 +24,11 @@ export class Inflater extends ZlibContext {
     this.windowBits = inflateWindowBits(windowBits);
   }
 
-  /** Inflates one frame's payload; at the end of a message (`fin`) the trailer is put back first. */
-  inflate(payload: Uint8Array, fin: boolean, limit: number, limitName: InflateLimitName): Promise<Uint8Array> {
+  /**
+   * Inflates one frame's payload (at once when it is small, else later); at the end of a message
+   * (`fin`) the trailer is put back first. Fails by throwing or rejecting.
+   */
+  inflate(payload: Uint8Array, fin: boolean, limit: number, limitName: InflateLimitName): Uint8Array | Promise<Uint8Array> {
     this.limitName = limitName;
     return this.run(payload, fin ? TRAILER : null, constants.Z_SYNC_FLUSH, limit, false);
   }
