@@ -4,6 +4,7 @@ import type { ClientId, Payload, RunSpec, ServerKind } from "./types.js";
 export type MetricId =
   | "cpuPerMsg"
   | "cpuPerMiB"
+  | "userPerMiB"
   | "msgsPerSec"
   | "mibPerSec"
   | "p50"
@@ -55,6 +56,7 @@ export const SERVER_NAMES: Record<ServerKind, string> = {
 export const METRIC_UNITS: Record<MetricId, { label: string; unit: string; lowerIsBetter: boolean }> = {
   cpuPerMsg: { label: "client CPU per message", unit: "µs", lowerIsBetter: true },
   cpuPerMiB: { label: "client CPU per MiB", unit: "ms", lowerIsBetter: true },
+  userPerMiB: { label: "of which user space", unit: "ms", lowerIsBetter: true },
   msgsPerSec: { label: "messages/s", unit: "", lowerIsBetter: false },
   mibPerSec: { label: "MiB/s", unit: "", lowerIsBetter: false },
   p50: { label: "round trip p50", unit: "µs", lowerIsBetter: true },
@@ -120,7 +122,7 @@ export function scenarios(quick: boolean, rounds: number, batchServer: boolean):
       window: 16,
       timeLimitMs: scale(1500, 300),
       servers: fewer,
-      metrics: ["cpuPerMiB", "mibPerSec"],
+      metrics: ["cpuPerMiB", "userPerMiB", "mibPerSec"],
     },
     {
       ...base,
@@ -133,7 +135,7 @@ export function scenarios(quick: boolean, rounds: number, batchServer: boolean):
       window: 2,
       timeLimitMs: scale(2000, 400),
       servers: fewer,
-      metrics: ["cpuPerMiB", "mibPerSec"],
+      metrics: ["cpuPerMiB", "userPerMiB", "mibPerSec"],
     },
     {
       ...base,

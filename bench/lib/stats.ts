@@ -31,6 +31,7 @@ export function figures(scenario: Scenario, run: ClientRun): RunFigures | null {
   const mib = r.bytes / MiB;
   metrics.cpuPerMsg = cpuUs / r.messages;
   metrics.cpuPerMiB = mib > 0 ? cpuUs / 1000 / mib : NaN;
+  metrics.userPerMiB = mib > 0 ? r.cpuUserUs / 1000 / mib : NaN;
   metrics.msgsPerSec = r.messages / (r.wallMs / 1000);
   metrics.mibPerSec = mib / (r.wallMs / 1000);
   if (r.latencyUs) {

@@ -114,15 +114,16 @@ export class FrameParser {
   }
 
   /**
-   * Ends a `pushTransient`: copies what is left of its bytes. When the frame whose payload is arriving
-   * still misses `inPlaceFrom` bytes or more, the payload's own buffer is made now instead, holding the
-   * bytes so far, and `payloadRest` is where the rest can be read to, with no copy.
+   * Ends a `pushTransient`: copies what is left of its bytes. A payload still arriving gets its own
+   * buffer now, holding the bytes so far: they are copied once, to where they end up, and the rest can
+   * be read straight into it (`payloadRest`). That buffer is as large as the frame's header says (at
+   * most `maxFrameSize`), allocated but not written to until its bytes come.
    */
-  keep(inPlaceFrom: number): void {
+  keep(): void {
     const transient = this.transient;
     this.transient = null;
     const length = this.pendingLength;
-    if (this.payload === null && length >= 0 && !this.pendingMasked && length - this.buffered >= inPlaceFrom) {
+    if (this.payload === null && length > this.buffered && !this.pendingMasked) {
       const payload = Buffer.allocUnsafe(length);
       this.payloadFilled = this.copyOut(this.buffered, null, payload);
       this.payload = payload;
@@ -131,7 +132,9 @@ export class FrameParser {
     const last = this.chunks.length - 1;
     if (transient === null || last < 0 || this.chunks[last] !== transient) return;
     const from = last === 0 ? this.offset : 0;
-    this.chunks[last] = Uint8Array.prototype.slice.call(transient, from);
+    const rest = Buffer.allocUnsafe(transient.length - from);
+    rest.set(transient.subarray(from));
+    this.chunks[last] = rest;
     if (last === 0) this.offset = 0;
   }
 

@@ -23,7 +23,7 @@ export interface SocketTransportOptions {
 const EMPTY = new Uint8Array(0);
 /**
  * With reads kite-ws owns, a frame still missing this many bytes after a read has the rest read
- * straight into its payload: fewer and it comes with the next read's other frames.
+ * straight into its payload: fewer, and they come with the next read's other frames (one syscall).
  */
 const READ_IN_PLACE_FROM = 16 * 1024;
 
@@ -200,13 +200,14 @@ export class SocketTransport implements FrameTransport, ReadSink {
     if (this.failed) return;
     this.parser.pushTransient(chunk);
     this.parse();
-    this.parser.keep(READ_IN_PLACE_FROM);
+    this.parser.keep();
     if (this.paused) this.socket.pause();
   }
 
   /** @internal */
   readTarget(): Uint8Array | null {
-    return this.failed ? null : this.parser.payloadRest;
+    const rest = this.failed ? null : this.parser.payloadRest;
+    return rest !== null && rest.length >= READ_IN_PLACE_FROM ? rest : null;
   }
 
   /** @internal */
