@@ -7,6 +7,7 @@ import { CIO, HttpClient, WebSockets } from "../../src/index.js";
 import { giveBackLargeFrameBuffer, largeFrameBufferHeld, lendLargeFrameBuffer, LARGE_FRAME_BUFFER_MAX } from "../../src/protocol/large-frame-buffer.js";
 import { delay, startWsPeer, waitFor, within } from "../helpers/ws-peer.js";
 import { patternBytes } from "../helpers/frames.js";
+import { dieWithWritesLent } from "../helpers/lent-writes.js";
 
 const T = { timeout: 30_000 };
 
@@ -75,21 +76,5 @@ test("large frames sent on two connections whose peers do not read arrive intact
   }
 });
 
-test("a connection that dies with the buffer lent gives it back", T, async () => {
-  const peer = await startWsPeer(() => {});
-  const client = new HttpClient(CIO, (config) => config.install(WebSockets));
-  try {
-    const session = await client.webSocketSession(peer.url);
-    const { socket } = await peer.nextConnection();
-    (socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    const sends = Array.from({ length: 4 }, (_, i) => session.send(patternBytes(4 * 1024 * 1024, i)).catch(() => {}));
-    await waitFor(() => largeFrameBufferHeld().lent || undefined, 5_000, "the buffer lent");
-    socket.terminate();
-    await Promise.all(sends);
-    await session.closeReason;
-    await waitFor(() => !largeFrameBufferHeld().lent || undefined, 5_000, "the buffer given back");
-  } finally {
-    client.close();
-    await peer.close();
-  }
-});
+test("a connection that dies with the buffer lent gives it back", T, () =>
+  dieWithWritesLent(4, 4 * 1024 * 1024, () => largeFrameBufferHeld().lent));

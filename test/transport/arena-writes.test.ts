@@ -9,6 +9,7 @@ import { arenaFramesLent } from "../../src/protocol/mask-arena.js";
 import { hasWasmSimd } from "../../src/protocol/masking.js";
 import { delay, startWsPeer, waitFor, within, TEST_CA, type WsPeer } from "../helpers/ws-peer.js";
 import { patternBytes } from "../helpers/frames.js";
+import { dieWithWritesLent } from "../helpers/lent-writes.js";
 
 const T = { timeout: 30_000, skip: !hasWasmSimd };
 
@@ -66,21 +67,5 @@ test("over TLS, large frames arrive intact and the arena is given back", T, asyn
   }
 });
 
-test("a connection that dies with frames lent still gives the arena back", T, async () => {
-  const peer = await startWsPeer(() => {});
-  const client = new HttpClient(CIO, (config) => config.install(WebSockets));
-  try {
-    const session = await client.webSocketSession(peer.url);
-    const { socket } = await peer.nextConnection();
-    (socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    const sends = Array.from({ length: 300 }, (_, i) => session.send(patternBytes(64 * 1024, i)).catch(() => {}));
-    await waitFor(() => arenaFramesLent() > 0 || undefined, 5_000, "frames lent");
-    socket.terminate();
-    await Promise.all(sends);
-    await session.closeReason;
-    await waitFor(() => arenaFramesLent() === 0 || undefined, 5_000, "all arena room given back");
-  } finally {
-    client.close();
-    await peer.close();
-  }
-});
+test("a connection that dies with frames lent still gives the arena back", T, () =>
+  dieWithWritesLent(300, 64 * 1024, () => arenaFramesLent() > 0));
