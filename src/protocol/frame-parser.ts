@@ -124,10 +124,13 @@ export class FrameParser {
     this.transient = null;
     const length = this.pendingLength;
     if (this.payload === null && length > this.buffered && !this.pendingMasked) {
-      const payload = Buffer.allocUnsafe(length);
-      this.payloadFilled = this.copyOut(this.buffered, null, payload);
-      this.payload = payload;
-      return;
+      const payload = allocateOrNull(length);
+      // Where memory is short, the bytes wait in chunks as they come, as on the `push` path.
+      if (payload !== null) {
+        this.payloadFilled = this.copyOut(this.buffered, null, payload);
+        this.payload = payload;
+        return;
+      }
     }
     const last = this.chunks.length - 1;
     if (transient === null || last < 0 || this.chunks[last] !== transient) return;
@@ -336,6 +339,15 @@ export class FrameParser {
     // An emptied array keeps its storage after shift(); setting its length frees it, so an idle
     // connection's parser holds an empty list, not the slots of its last burst.
     if (this.chunks.length === 0) this.chunks.length = 0;
+  }
+}
+
+/** A buffer of `length` bytes, or null when the allocation fails (a large frame with little memory left). */
+function allocateOrNull(length: number): Buffer | null {
+  try {
+    return Buffer.allocUnsafe(length);
+  } catch {
+    return null;
   }
 }
 

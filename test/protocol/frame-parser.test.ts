@@ -759,6 +759,19 @@ describe("FrameParser: transient chunks and payloads read in place", () => {
     assert.equal(viewParser.next()!.data.buffer, stable.buffer);
   });
 
+  test("a payload too large to allocate at once waits in copied chunks instead of throwing", () => {
+    // A header for 8 GiB (allowed by maxFrameSize here): no Buffer can be that large.
+    const header = Uint8Array.of(0x82, 127, 0, 0, 0, 2, 0, 0, 0, 0);
+    const shared = concatBytes([header, patternBytes(100, 5)]);
+    const parser = clientParser({ maxFrameSize: 2 ** 40 });
+    parser.pushTransient(shared);
+    assert.equal(parser.next(), null);
+    assert.doesNotThrow(() => parser.keep());
+    assert.equal(parser.payloadRest, null);
+    shared.fill(0xaa);
+    assert.equal(parser.bufferedBytes, 100);
+  });
+
   test("what is left of a transient chunk is copied by keep(): a header cut in two survives the buffer's reuse", () => {
     const frame = encodeFrame({ opcode: Opcode.TEXT, payload: patternBytes(200, 9) });
     const shared = new Uint8Array(frame.length);
