@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import { computeAccept, headerHasToken, isValidSubprotocol } from "../protocol/handshake.js";
 import { backgroundTimer } from "../util/timers.js";
-import { requestHeader } from "./server-request.js";
+import { requestHeader, requestHeaderCount } from "./server-request.js";
 import type { HandshakeResponse } from "../errors.js";
 
 /** A valid opening handshake: the client's key and the subprotocols it offered, in its order. */
@@ -30,7 +30,7 @@ const REFUSAL_LINGER_MILLIS = 1_000;
 
 /**
  * Checks a request against RFC 6455 §4.2.1, in this order: it asks to upgrade to "websocket" (else
- * 426, or 405 for a method other than GET/HEAD), the method is GET (405), HTTP/1.1 or later, a
+ * 426, or 405 for a method other than GET/HEAD), the method is GET (405), HTTP/1.1 or later, one
  * `Host`, `Connection: upgrade` (400), `Sec-WebSocket-Version: 13` (426 naming 13), a key of 16
  * bytes and well-formed subprotocols (400).
  */
@@ -45,7 +45,10 @@ export function checkUpgradeRequest(request: IncomingMessage): AcceptedUpgrade |
   if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
     return refuse(400, "A WebSocket upgrade needs HTTP/1.1 or later");
   }
-  if (!requestHeader(request, "host")) return refuse(400, "The Host header is missing");
+  // RFC 9112 §3.2: a request without Host, or with more than one, is answered 400.
+  const hosts = requestHeaderCount(request, "host");
+  if (hosts === 0 || !requestHeader(request, "host")) return refuse(400, "The Host header is missing");
+  if (hosts > 1) return refuse(400, "The request has more than one Host header field");
   if (!headerHasToken(requestHeader(request, "connection") ?? null, "upgrade")) return refuse(400, 'The Connection header does not list "Upgrade"');
   if (requestHeader(request, "sec-websocket-version")?.trim() !== "13") {
     return refuse(426, "Only WebSocket version 13 is supported", { Upgrade: "websocket", "Sec-WebSocket-Version": "13" });

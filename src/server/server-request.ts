@@ -97,6 +97,17 @@ export function requestHeader(request: IncomingMessage, name: string): string | 
   return value;
 }
 
+/** @internal How many field lines named `name` (in lower case) the request has. */
+export function requestHeaderCount(request: IncomingMessage, name: string): number {
+  const pairs = request.rawHeaders;
+  let count = 0;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const field = pairs[i];
+    if (field.length === name.length && field.toLowerCase() === name) count++;
+  }
+  return count;
+}
+
 /** @internal The path of a request target in origin form (`/a?b`) or absolute form (`http://h/a?b`), or null. */
 export function requestPath(target: string): string | null {
   if (target.startsWith("/")) {

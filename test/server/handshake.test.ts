@@ -86,6 +86,8 @@ test("400 for a malformed upgrade: bad keys, HTTP/1.0, no Connection: upgrade, b
       ["subprotocol not a token", upgradeRequest(port, "/echo", { "Sec-WebSocket-Protocol": "a b" })],
       ["subprotocol twice", upgradeRequest(port, "/echo", { "Sec-WebSocket-Protocol": "chat, chat" })],
       ["no Host", upgradeRequest(port, "/echo", { Host: null })],
+      ["two Host fields (RFC 9112 §3.2)", upgradeRequest(port).replace("\r\n\r\n", "\r\nHost: example.com\r\n\r\n")],
+      ["two Host fields, the same value", upgradeRequest(port).replace("\r\n\r\n", `\r\nhost: 127.0.0.1:${port}\r\n\r\n`)],
     ];
     for (const [what, request] of cases) {
       const response = await statusOf(port, request);
