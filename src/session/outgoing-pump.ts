@@ -29,7 +29,8 @@ export interface CloseWrittenListener {
  * - Write backpressure: when the transport says its buffer is full, nothing more is written until it
  *   drains; the queue fills, and `send` waits.
  * - Control frames the session answers with (pongs, pings) go ahead of queued data (RFC 6455 §5.4),
- *   and are skipped while the transport is full, so a ping flood cannot grow our buffers.
+ *   and are skipped while the transport is full, so a ping flood cannot grow our buffers; the answer
+ *   to the latest Ping of such a burst goes out when the transport drains (§5.5.3).
  * - A Close frame goes after everything queued before it, and nothing is written after it (§5.5.1).
  */
 export class OutgoingPump implements SendChannel<Frame> {
@@ -49,6 +50,8 @@ export class OutgoingPump implements SendChannel<Frame> {
   private stagedBytes = 0;
   private endOfTurnScheduled = false;
   private flushWaiters: (() => void)[] | null = null;
+  /** The answer to the peer's latest Ping while the transport was full, written ahead of data on drain. */
+  private pendingPong: Frame | null = null;
   /** Our Close, to write once everything queued before it is written. */
   private pendingClose: Frame.Close | null = null;
   private closeWritten = false;
@@ -109,6 +112,12 @@ export class OutgoingPump implements SendChannel<Frame> {
   /** The transport can take writes again. */
   onDrain(): void {
     this.blocked = false;
+    const pong = this.pendingPong;
+    if (pong !== null) {
+      this.pendingPong = null;
+      this.writeControl(pong);
+      if (this.blocked) return;
+    }
     this.flushNow(false);
   }
 
@@ -117,7 +126,12 @@ export class OutgoingPump implements SendChannel<Frame> {
    * while the transport is full, and once nothing more may be written.
    */
   writeControl(frame: Frame): void {
-    if (this.stopped || this.closeWritten || this.blocked) return;
+    if (this.stopped || this.closeWritten) return;
+    if (this.blocked) {
+      // §5.5.3: of a burst of Pings, answering the most recent is enough; it goes out on drain.
+      if (frame instanceof Frame.Pong) this.pendingPong = frame;
+      return;
+    }
     if (!this.transport.write([frame])) this.blocked = true;
   }
 

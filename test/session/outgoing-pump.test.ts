@@ -126,6 +126,21 @@ describe("OutgoingPump", () => {
     assert.deepEqual(transport.texts, ["<pong>", "queued", "fills", "<close 1005>"]);
   });
 
+  test("of Pongs skipped while the transport is full, the latest goes out on drain, ahead of queued data (§5.5.3)", T, async () => {
+    const { pump, transport } = open(8);
+    transport.accepting = false;
+    void pump.send(new Frame.Text("fills"));
+    await nextTick();
+    void pump.send(new Frame.Text("queued"));
+    for (const text of ["p1", "p2", "p3"]) pump.writeControl(new Frame.Pong(new TextEncoder().encode(text)));
+    pump.writeControl(new Frame.Ping());
+    transport.drain();
+    await nextTick();
+    const pongs = transport.frames.filter((frame) => frame instanceof Frame.Pong).map((frame) => new TextDecoder().decode(frame.data));
+    assert.deepEqual(pongs, ["p3"]);
+    assert.deepEqual(transport.texts, ["fills", "<pong>", "queued"]);
+  });
+
   test("a Close goes after everything queued before it; nothing follows it, and later sends are refused", T, async () => {
     const { pump, transport, closes } = open(3);
     const sends = numbered(10).map((text) => pump.send(new Frame.Text(text)));
