@@ -144,6 +144,37 @@ describe("backpressure", () => {
     }
   });
 
+  test("pings that come while the peer reads nothing get one Pong, for the latest, once it reads again (§5.5.3)", { timeout: 20_000 }, async () => {
+    const raw = await startRawServer();
+    const client = newClient();
+    try {
+      const pending = client.webSocketSession(raw.url);
+      const conn = await raw.nextConnection();
+      await conn.accept();
+      conn.pauseReading();
+      const session = await pending;
+      // Enough data that the socket stays full while the pings come.
+      const sends = Array.from({ length: 100 }, (_, seq) => session.send(numbered(seq, 256 * KIB)));
+      await delay(300);
+      for (const text of ["p1", "p2", "p3"]) conn.sendFrame({ opcode: Op.PING, payload: text });
+      await delay(300);
+      conn.resumeReading();
+      const pongs: string[] = [];
+      for (let data = 0; data < 100; ) {
+        const frame = await conn.readFrame(5_000);
+        assert.ok(frame, "the connection ended early");
+        if (frame.opcode === Op.PONG) pongs.push(frame.payload.toString());
+        else data++;
+      }
+      await within(Promise.all(sends), 5_000, "the sends");
+      assert.deepEqual(pongs.slice(-1), ["p3"], `pongs: ${pongs.join(", ")}`);
+      session.terminate();
+    } finally {
+      client.close();
+      await raw.close();
+    }
+  });
+
   test("incoming with onOverflow 'close': a full channel ends the session with ChannelOverflowError (1008)", T, async () => {
     const peer = await startWsPeer((socket) => {
       for (let i = 0; i < 20; i++) socket.send(`m${i}`);
