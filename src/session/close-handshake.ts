@@ -76,6 +76,8 @@ export class CloseHandshake implements CloseWrittenListener {
   private reasonPromise: Promise<CloseReason | null> | null = null;
   private resolveReason: ((reason: CloseReason | null) => void) | null = null;
   private endWaiters: (() => void)[] | null = null;
+  /** The peer's protocol error, acted on at the end of the turn (`failAfterDelivered`). */
+  private pendingFailure: Error | null = null;
 
   constructor(transport: FrameTransport, outgoing: OutgoingPump, incoming: Channel<Frame>, timeoutMillis: number, answersPeer: boolean) {
     this.transport = transport;
@@ -225,6 +227,8 @@ export class CloseHandshake implements CloseWrittenListener {
   /** The connection is gone (the transport's `onClosed`). */
   onEnded(error: Error | null): void {
     if (this.current === "ended") return;
+    // The peer's protocol error is the reason, even when the connection ends before it was acted on.
+    if (this.pendingFailure !== null) this.fail(this.pendingFailure);
     const clean = this.current === "handshake-done";
     this.current = "ended";
     this.clearDeadline();
@@ -273,6 +277,22 @@ export class CloseHandshake implements CloseWrittenListener {
     if (this.current === "ended") return;
     if (this.current !== "failed") this.timedOut = true;
     this.transport.destroy();
+  }
+
+  /**
+   * The peer broke the protocol (§7.1.7): nothing more is read, and the session fails at the end of
+   * this turn of the event loop, once the code woken by the messages delivered before the error has
+   * run: its answers to them go out ahead of the Close, as they would from a peer that answers within
+   * its message event.
+   */
+  failAfterDelivered(error: Error): void {
+    if (this.pendingFailure !== null || this.current === "ended" || this.current === "failed") return;
+    this.pendingFailure = error;
+    afterPendingWork(CloseHandshake.failPending, this);
+  }
+
+  private static failPending(handshake: CloseHandshake): void {
+    if (handshake.pendingFailure !== null) handshake.fail(handshake.pendingFailure);
   }
 
   private static sendReply(handshake: CloseHandshake): void {

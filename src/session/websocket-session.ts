@@ -261,7 +261,7 @@ export class WebSocketSession implements AsyncDisposable {
 
   /** @internal */
   onProtocolError(error: Error): void {
-    this.closing.fail(error);
+    this.closing.failAfterDelivered(error);
   }
 
   /** @internal */

@@ -50,6 +50,15 @@ function open(t: TestContext, answersPeer = true): Setup {
 const reason = (code: number, message = ""): CloseReason => new CloseReason(code, message);
 
 describe("CloseHandshake", () => {
+  test("a protocol error acted on at the end of the turn is still the reason when the connection ends first", T, async (t) => {
+    const { closing } = open(t);
+    closing.failAfterDelivered(new ProtocolViolationError("Reserved opcode 3"));
+    closing.onEnded(null);
+    assert.equal((await closing.reason)?.code, 1002);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await closing.reason)?.code, 1002);
+  });
+
   test("close(): our Close after the queued frames, the peer's answer completes it, and we report our reason", T, async (t) => {
     const { closing, transport, pump, incoming } = open(t);
     void pump.send(new Frame.Text("last words"));
