@@ -9,9 +9,10 @@ import {
   ChannelOverflowError,
   ClosedReceiveChannelError,
   type WebSocketsConfig,
+  type DefaultWebSocketSession,
 } from "../../src/index.js";
 import { startWsPeer, delay, within, waitFor } from "../helpers/ws-peer.js";
-import { startRawServer, Op } from "../helpers/raw-server.js";
+import { startRawServer, Op, type RawConnection } from "../helpers/raw-server.js";
 
 const T = { timeout: 10_000 };
 const KIB = 1024;
@@ -19,6 +20,25 @@ const MIB = 1024 * KIB;
 
 function newClient(configure: (ws: WebSocketsConfig) => void = () => {}): HttpClient {
   return new HttpClient(CIO, (config) => config.install(WebSockets, configure));
+}
+
+/**
+ * Runs `body` with a session to a raw server that accepted it and reads nothing until told
+ * (`conn.resumeReading()`); everything is closed afterwards.
+ */
+async function withPeerNotReading(body: (session: DefaultWebSocketSession, conn: RawConnection) => Promise<void>): Promise<void> {
+  const raw = await startRawServer();
+  const client = newClient();
+  try {
+    const pending = client.webSocketSession(raw.url);
+    const conn = await raw.nextConnection();
+    await conn.accept();
+    conn.pauseReading();
+    await body(await pending, conn);
+  } finally {
+    client.close();
+    await raw.close();
+  }
 }
 
 /** Frames waiting in `incoming`, read from the channel's runtime `size`. */
@@ -99,14 +119,7 @@ describe("backpressure", () => {
   test("a writer facing a server that does not read: send() stops resolving, then everything arrives in order", { timeout: 20_000 }, async (t) => {
     const COUNT = 400;
     const SIZE = 256 * KIB;
-    const raw = await startRawServer();
-    const client = newClient();
-    try {
-      const pending = client.webSocketSession(raw.url);
-      const conn = await raw.nextConnection();
-      await conn.accept();
-      conn.pauseReading();
-      const session = await pending;
+    await withPeerNotReading(async (session, conn) => {
 
       let resolved = 0;
       const producer = (async () => {
@@ -138,21 +151,11 @@ describe("backpressure", () => {
       await within(producer, 5_000, "the producer to finish");
       assert.equal(resolved, COUNT);
       session.terminate();
-    } finally {
-      client.close();
-      await raw.close();
-    }
+    });
   });
 
   test("pings that come while the peer reads nothing get one Pong, for the latest, once it reads again (§5.5.3)", { timeout: 20_000 }, async () => {
-    const raw = await startRawServer();
-    const client = newClient();
-    try {
-      const pending = client.webSocketSession(raw.url);
-      const conn = await raw.nextConnection();
-      await conn.accept();
-      conn.pauseReading();
-      const session = await pending;
+    await withPeerNotReading(async (session, conn) => {
       // Enough data that the socket stays full while the pings come.
       const sends = Array.from({ length: 100 }, (_, seq) => session.send(numbered(seq, 256 * KIB)));
       await delay(300);
@@ -169,10 +172,7 @@ describe("backpressure", () => {
       await within(Promise.all(sends), 5_000, "the sends");
       assert.deepEqual(pongs.slice(-1), ["p3"], `pongs: ${pongs.join(", ")}`);
       session.terminate();
-    } finally {
-      client.close();
-      await raw.close();
-    }
+    });
   });
 
   test("incoming with onOverflow 'close': a full channel ends the session with ChannelOverflowError (1008)", T, async () => {
