@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { backgroundTimer } from "../util/timers.js";
 
 /**
  * One buffer, reused, for the masked client frames too large for the wasm arena: a fresh buffer of
@@ -35,14 +36,7 @@ export function lendLargeFrameBuffer(size: number): Buffer | null {
 export function giveBackLargeFrameBuffer(): void {
   lent = false;
   lastUse = Date.now();
-  dropTimer ??= startDropTimer(DROP_AFTER_MILLIS);
-}
-
-function startDropTimer(millis: number): ReturnType<typeof setTimeout> {
-  const timer = setTimeout(dropIfUnused, millis);
-  // Never keeps a process alive.
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
+  dropTimer ??= backgroundTimer(dropIfUnused, DROP_AFTER_MILLIS);
 }
 
 function dropIfUnused(): void {
@@ -50,7 +44,7 @@ function dropIfUnused(): void {
   const idle = Date.now() - lastUse;
   if (lent) return; // given back later, which starts the timer again
   if (idle >= DROP_AFTER_MILLIS) spare = null;
-  else dropTimer = startDropTimer(DROP_AFTER_MILLIS - idle);
+  else dropTimer = backgroundTimer(dropIfUnused, DROP_AFTER_MILLIS - idle);
 }
 
 /** @internal Whether a large frame buffer is held, lent or not (for tests). */
