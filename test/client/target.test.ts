@@ -46,11 +46,20 @@ async function listener(): Promise<{ port: number; connections: Socket[]; close(
   };
 }
 
+/**
+ * A port these tests only write into URLs: resolving a target opens no socket, and nothing here
+ * binds or connects to it.
+ */
+const URL_PORT = 9001;
+
 describe("target: host", () => {
   test("a host with a port, a URL, whitespace, an empty string are TypeErrors naming host and quoting it", () => {
-    refused({ host: "example.invalid:9001", port: 9001, path: "/echo" }, 'host must be', '"example.invalid:9001" (a string)', "put the port in port: 9001");
-    refused({ host: "127.0.0.1:9001" }, /^host must be a host name or an IP address, without a port \(put the port in port: 9001\); got "127\.0\.0\.1:9001" \(a string\)$/);
-    refused({ host: "[::1]:9001" }, "without a port");
+    refused({ host: `example.invalid:${URL_PORT}`, port: URL_PORT, path: "/echo" }, "host must be", `"example.invalid:${URL_PORT}" (a string)`, `put the port in port: ${URL_PORT}`);
+    refused(
+      { host: `127.0.0.1:${URL_PORT}` },
+      new RegExp(`^host must be a host name or an IP address, without a port \\(put the port in port: ${URL_PORT}\\); got "127\\.0\\.0\\.1:${URL_PORT}" \\(a string\\)$`),
+    );
+    refused({ host: `[::1]:${URL_PORT}` }, "without a port");
     refused({ host: "bad host" }, 'got "bad host" (a string)');
     refused({ host: "ws://127.0.0.1" }, "not a URL (pass a URL as url)", '"ws://127.0.0.1"');
     refused({ host: "" }, 'host must be a non-empty host name or an IP address; got "" (a string)');
@@ -60,7 +69,7 @@ describe("target: host", () => {
     refused({ host: "a\tb" }, "host must be");
     refused({ host: "[zz]" }, '"[zz]"');
     refused({ host: "foo.123" }, '"foo.123"');
-    refused({ host: 9001 }, "host must be", "got 9001 (a number)");
+    refused({ host: URL_PORT }, "host must be", `got ${URL_PORT} (a number)`);
     refused({ host: null }, "host must be", "got null");
   });
 
@@ -86,11 +95,11 @@ describe("target: host", () => {
   });
 
   test("names, IPv4, bare and bracketed IPv6 and Unicode names resolve to that host", () => {
-    assert.equal(resolve({ host: "example.com", port: 9001, path: "/echo" }).href, "ws://example.com:9001/echo");
+    assert.equal(resolve({ host: "example.com", port: URL_PORT, path: "/echo" }).href, `ws://example.com:${URL_PORT}/echo`);
     assert.equal(resolve({ host: "Example.COM" }).hostname, "example.com");
     assert.equal(resolve({ host: "127.0.0.1", port: 9 }).host, "127.0.0.1:9");
-    assert.equal(resolve({ host: "::1", port: 9001 }).host, "[::1]:9001");
-    assert.equal(resolve({ host: "[::1]", port: 9001 }).host, "[::1]:9001");
+    assert.equal(resolve({ host: "::1", port: URL_PORT }).host, `[::1]:${URL_PORT}`);
+    assert.equal(resolve({ host: "[::1]", port: URL_PORT }).host, `[::1]:${URL_PORT}`);
     assert.equal(resolve({ host: "2001:db8::1" }).hostname, "[2001:db8::1]");
     assert.equal(resolve({ host: "bücher.de" }).hostname, "xn--bcher-kva.de");
     assert.equal(resolve({ host: "my_host.local" }).hostname, "my_host.local");
@@ -154,8 +163,8 @@ describe("target: host", () => {
 });
 
 describe("target: port, path, method", () => {
-  test('port is a whole number from 1 to 65535: "9001" is a TypeError, not converted', () => {
-    refused({ host: "h", port: "9001" }, /^port must be a whole number from 1 to 65535; got "9001" \(a string\)$/);
+  test("port is a whole number from 1 to 65535: a numeric string is a TypeError, not converted", () => {
+    refused({ host: "h", port: String(URL_PORT) }, new RegExp(`^port must be a whole number from 1 to 65535; got "${URL_PORT}" \\(a string\\)$`));
     refused({ host: "h", port: 0 }, "got 0 (a number)");
     refused({ host: "h", port: 65_536 }, "got 65536 (a number)");
     refused({ host: "h", port: 1.5 }, "got 1.5 (a number)");
@@ -165,7 +174,7 @@ describe("target: port, path, method", () => {
     // Port 0 in a URL names no server (a socket would take it as port 80): refused, unless port overrides it.
     refused("ws://127.0.0.1:0/echo", /^url must be a URL whose port is from 1 to 65535; got "ws:\/\/127\.0\.0\.1:0\/echo" \(a string\)$/);
     refused({ url: "wss://[::1]:0/" }, "url must be a URL whose port is from 1 to 65535");
-    assert.equal(resolve({ url: "ws://h:0/", port: 9000 }).port, "9000");
+    assert.equal(resolve({ url: "ws://h:0/", port: URL_PORT }).port, String(URL_PORT));
   });
 
   test("path: a string without a fragment, whitespace or a scheme (a full URL points at url); \"echo\" is \"/echo\"; \"//a/b\" stays a path", () => {
@@ -227,9 +236,9 @@ describe("target: url, protocols, signal, headers, unknown keys, the target itse
     // A vm context has JavaScript's own classes only, not URL or AbortSignal: classes of its own stand
     // in for another frame's, which `instanceof` does not recognise either.
     const realm = vm.createContext({});
-    const options: unknown = vm.runInContext('({ host: "example.com", port: 9001, path: "/x" })', realm);
+    const options: unknown = vm.runInContext(`({ host: "example.com", port: ${URL_PORT}, path: "/x" })`, realm);
     assert.notEqual(Object.getPrototypeOf(options), Object.prototype);
-    assert.equal(resolve(options).href, "ws://example.com:9001/x");
+    assert.equal(resolve(options).href, `ws://example.com:${URL_PORT}/x`);
     const url: unknown = vm.runInContext(
       'new (class URL { get href() { return "wss://example.com/y"; } get [Symbol.toStringTag]() { return "URL"; } })()',
       realm,
