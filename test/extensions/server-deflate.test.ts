@@ -7,7 +7,8 @@ import { inflateRawSync, constants } from "node:zlib";
 import { serve, webSocketRoutes, type DefaultWebSocketServerSession, type ServeOptions, type WebSocketServer } from "../../src/server/index.js";
 import { WebSocketDeflateExtension, type WebSocketDeflateConfig, type NegotiatedExtension } from "../../src/index.js";
 import { compress, decompress, rawWsClient, zipBomb, type RawWsClient } from "./helpers.js";
-import { deferred, within } from "../server/helpers.js";
+import { deferred } from "../helpers/deferred.js";
+import { within } from "../server/helpers.js";
 
 const T = { timeout: 15_000 };
 const RSV1 = 0x40;

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { WebSocket as UndiciWebSocket } from "undici";
 import { serve, type DefaultWebSocketServerSession } from "../../src/server/index.js";
 import { HttpClient, CIO, WebSockets, Frame, CloseReason, JsonConverter, type CioEngineConfig } from "../../src/index.js";
-import { deferred, within } from "./helpers.js";
+import { within } from "./helpers.js";
+import { deferred } from "../helpers/deferred.js";
 import { TEST_CERT, TEST_KEY } from "./fixtures/tls.js";
 
 async function echo(session: DefaultWebSocketServerSession): Promise<void> {

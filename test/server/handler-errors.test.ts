@@ -6,7 +6,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve, webSocketRoutes, type ServeOptions, type WebSocketServerRequest } from "../../src/server/index.js";
 import { HttpClient, CIO, WebSockets, ClosedReceiveChannelError, type CloseReason } from "../../src/index.js";
-import { deferred, within } from "./helpers.js";
+import { within } from "./helpers.js";
+import { deferred } from "../helpers/deferred.js";
 
 const T = { timeout: 10_000 };
 const SECRET = "kaboom secret detail";

@@ -8,6 +8,7 @@ import { WebSocket as WsClient } from "ws";
 import { FrameParser } from "../../src/protocol/frame-parser.js";
 import { FrameSerializer } from "../../src/protocol/frame-serializer.js";
 import type { Frame } from "../../src/protocol/frame.js";
+import { deferred } from "../helpers/deferred.js";
 
 /** Rejects if `promise` does not settle within `millis`. */
 export function within<T>(promise: Promise<T>, millis: number, what = "operation"): Promise<T> {
@@ -20,17 +21,6 @@ export function within<T>(promise: Promise<T>, millis: number, what = "operation
 
 export function delay(millis: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, millis));
-}
-
-/** A promise with its resolver, for values that handlers hand to tests. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** Headers of a valid upgrade request for `path`; override or drop (null) any of them. */

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { serve, type DefaultWebSocketServerSession, type WebSocketServerRequest } from "../../src/server/index.js";
 import { Frame, CloseReason } from "../../src/index.js";
-import { deferred, delay, openWs, within, wsClosed, wsMessage } from "./helpers.js";
+import { delay, openWs, within, wsClosed, wsMessage } from "./helpers.js";
+import { deferred } from "../helpers/deferred.js";
 
 async function echo(session: DefaultWebSocketServerSession): Promise<void> {
   for await (const frame of session.incoming) await session.send(frame);

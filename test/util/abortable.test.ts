@@ -2,17 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { abortable } from "../../src/util/abortable.js";
-
-/** A promise settled from outside. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from "../helpers/deferred.js";
 
 /** The abort listeners a signal has now (counted through add/removeEventListener). */
 function countListeners(signal: AbortSignal): () => number {
