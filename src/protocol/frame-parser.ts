@@ -95,10 +95,7 @@ export class FrameParser {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.payload !== null) chunk = this.fillPayload(chunk);
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.append(chunk);
   }
 
   /**
@@ -106,11 +103,16 @@ export class FrameParser {
    * (a read buffer shared by connections): frames taken from them are copies.
    */
   pushTransient(chunk: Uint8Array): void {
+    this.transient = this.append(chunk);
+  }
+
+  /** Adds `chunk` (after filling the payload being read in place); returns what was queued, or null. */
+  private append(chunk: Uint8Array): Uint8Array | null {
     if (this.payload !== null) chunk = this.fillPayload(chunk);
-    if (chunk.length === 0) return;
+    if (chunk.length === 0) return null;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    this.transient = chunk;
+    return chunk;
   }
 
   /**
@@ -134,10 +136,7 @@ export class FrameParser {
     }
     const last = this.chunks.length - 1;
     if (transient === null || last < 0 || this.chunks[last] !== transient) return;
-    const from = last === 0 ? this.offset : 0;
-    const rest = Buffer.allocUnsafe(transient.length - from);
-    rest.set(transient.subarray(from));
-    this.chunks[last] = rest;
+    this.chunks[last] = Buffer.from(transient.subarray(last === 0 ? this.offset : 0));
     if (last === 0) this.offset = 0;
   }
 

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import { computeAccept, headerHasToken, isValidSubprotocol } from "../protocol/handshake.js";
 import { backgroundTimer } from "../util/timers.js";
-import { requestHeader, requestHeaderCount } from "./server-request.js";
+import { requestHeader, requestHeaderValues } from "./server-request.js";
 import type { HandshakeResponse } from "../errors.js";
 
 /** A valid opening handshake: the client's key and the subprotocols it offered, in its order. */
@@ -46,9 +46,9 @@ export function checkUpgradeRequest(request: IncomingMessage): AcceptedUpgrade |
     return refuse(400, "A WebSocket upgrade needs HTTP/1.1 or later");
   }
   // RFC 9112 §3.2: a request without Host, or with more than one, is answered 400.
-  const hosts = requestHeaderCount(request, "host");
-  if (hosts === 0 || !requestHeader(request, "host")) return refuse(400, "The Host header is missing");
-  if (hosts > 1) return refuse(400, "The request has more than one Host header field");
+  const hosts = requestHeaderValues(request, "host");
+  if (!hosts[0]) return refuse(400, "The Host header is missing");
+  if (hosts.length > 1) return refuse(400, "The request has more than one Host header field");
   if (!headerHasToken(requestHeader(request, "connection") ?? null, "upgrade")) return refuse(400, 'The Connection header does not list "Upgrade"');
   if (requestHeader(request, "sec-websocket-version")?.trim() !== "13") {
     return refuse(426, "Only WebSocket version 13 is supported", { Upgrade: "websocket", "Sec-WebSocket-Version": "13" });

@@ -85,27 +85,21 @@ class ServerRequest implements WebSocketServerRequest {
  * first value wins unless the server joins duplicate headers.
  */
 export function requestHeader(request: IncomingMessage, name: string): string | undefined {
-  const pairs = request.rawHeaders;
+  const values = requestHeaderValues(request, name);
+  if (values.length <= 1) return values[0];
   const joined = name !== "host" || (request as { joinDuplicateHeaders?: boolean | null }).joinDuplicateHeaders === true;
-  let value: string | undefined;
-  for (let i = 0; i + 1 < pairs.length; i += 2) {
-    const field = pairs[i];
-    if (field.length !== name.length || field.toLowerCase() !== name) continue;
-    if (value === undefined) value = pairs[i + 1];
-    else if (joined) value += `, ${pairs[i + 1]}`;
-  }
-  return value;
+  return joined ? values.join(", ") : values[0];
 }
 
-/** @internal How many field lines named `name` (in lower case) the request has. */
-export function requestHeaderCount(request: IncomingMessage, name: string): number {
+/** @internal The value of each field line named `name` (in lower case), in order. */
+export function requestHeaderValues(request: IncomingMessage, name: string): string[] {
   const pairs = request.rawHeaders;
-  let count = 0;
+  const values: string[] = [];
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const field = pairs[i];
-    if (field.length === name.length && field.toLowerCase() === name) count++;
+    if (field.length === name.length && field.toLowerCase() === name) values.push(pairs[i + 1]);
   }
-  return count;
+  return values;
 }
 
 /** @internal The path of a request target in origin form (`/a?b`) or absolute form (`http://h/a?b`), or null. */

@@ -191,16 +191,20 @@ export class SocketTransport implements FrameTransport, ReadSink {
   onData(chunk: Buffer): void {
     if (this.failed) return;
     this.parser.push(chunk);
-    this.parse();
-    if (this.paused) this.socket.pause();
+    this.parseArrived();
   }
 
   /** @internal */
   onTransientChunk(chunk: Uint8Array): void {
     if (this.failed) return;
     this.parser.pushTransient(chunk);
-    this.parse();
+    this.parseArrived();
     this.parser.keep();
+  }
+
+  /** Parses what just arrived, and stops the socket if the session asked for a pause meanwhile. */
+  private parseArrived(): void {
+    this.parse();
     if (this.paused) this.socket.pause();
   }
 
@@ -214,8 +218,7 @@ export class SocketTransport implements FrameTransport, ReadSink {
   onReadInPlace(bytes: number): void {
     if (this.failed) return;
     this.parser.filledInPlace(bytes);
-    this.parse();
-    if (this.paused) this.socket.pause();
+    this.parseArrived();
   }
 
   /** Hands every complete frame to the session until it asks for a pause. */
