@@ -28,7 +28,12 @@ export type WebSocketErrorCode =
   | "KITE_ERR_DESERIALIZATION"
   | "KITE_ERR_SCHEMA_VALIDATION"
   | "KITE_ERR_QUEUE_OVERFLOW"
-  | "KITE_ERR_RECONNECT_GAVE_UP";
+  | "KITE_ERR_RECONNECT_GAVE_UP"
+  | "KITE_ERR_RPC"
+  | "KITE_ERR_RPC_TIMEOUT"
+  | "KITE_ERR_RPC_CONNECTION_LOST"
+  | "KITE_ERR_RPC_CLOSED"
+  | "KITE_ERR_RPC_PROTOCOL";
 
 /** Options of every `WebSocketError`: the standard `cause`, and a `code` narrower than the class's own. */
 export interface WebSocketErrorOptions {
@@ -45,8 +50,11 @@ export interface WebSocketErrorOptions {
 export class WebSocketError extends Error {
   /** The code of this class's errors, unless one says otherwise (see `code`). */
   static readonly code: WebSocketErrorCode = "KITE_ERR_WEBSOCKET";
-  /** A stable code for this kind of failure (docs/errors.md), e.g. `"KITE_ERR_PING_TIMEOUT"`. */
-  readonly code: WebSocketErrorCode;
+  /**
+   * A stable code for this kind of failure (docs/errors.md), e.g. `"KITE_ERR_PING_TIMEOUT"`. A number
+   * only on `JsonRpcError` (`kite-ws/rpc`): the error code the peer answered with, as JSON-RPC defines it.
+   */
+  readonly code: WebSocketErrorCode | number;
 
   constructor(message: string, options?: WebSocketErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
