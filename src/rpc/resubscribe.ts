@@ -2,8 +2,21 @@ import type { WebSocketSession } from "../session/websocket-session.js";
 import { HOOK_EPOCH, PendingCall, type CallOutcome } from "./call-registry.js";
 import { encodeRequest } from "./message-codec.js";
 import { RpcConnectionLostError } from "./rpc-errors.js";
-import type { RpcCore } from "./rpc-core.js";
+import type { Frame } from "../protocol/frame.js";
+import type { CallRegistry } from "./call-registry.js";
+import type { RpcDialect } from "./message-codec.js";
+import type { RpcLink } from "./rpc-link.js";
 import type { RpcSubscription } from "./subscription.js";
+import type { SubscriptionTable } from "./subscription-table.js";
+
+/** What making subscriptions again needs of the client. */
+export interface ResubscribeHost {
+  readonly subscriptions: SubscriptionTable;
+  readonly calls: CallRegistry;
+  readonly link: RpcLink;
+  readonly dialect: RpcDialect;
+  onFrame(frame: Frame): void;
+}
 
 /**
  * Makes every live subscription again over a new connection, from its `onOpen` hook: before anything
@@ -11,7 +24,7 @@ import type { RpcSubscription } from "./subscription.js";
  * the answers from the connection itself. A subscription gets its new id; one whose call fails ends
  * with that error. If the connection ends meanwhile, the subscriptions wait for the next one.
  */
-export async function resubscribe(core: RpcCore, session: WebSocketSession): Promise<void> {
+export async function resubscribe(core: ResubscribeHost, session: WebSocketSession): Promise<void> {
   const subscriptions = core.subscriptions.all().filter((subscription) => !subscription.isEnded);
   if (subscriptions.length === 0) return;
   // Frames of this connection are not yet numbered by an `open` event; the link's next epoch is theirs.
@@ -55,7 +68,7 @@ export async function resubscribe(core: RpcCore, session: WebSocketSession): Pro
   }
 }
 
-function renewal(core: RpcCore, subscription: RpcSubscription<unknown>, epoch: number, done: () => void): CallOutcome {
+function renewal(core: ResubscribeHost, subscription: RpcSubscription<unknown>, epoch: number, done: () => void): CallOutcome {
   return {
     onResult: (id) => {
       if (subscription.isEnded) {

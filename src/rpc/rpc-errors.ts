@@ -21,6 +21,8 @@ const Codes = Object.freeze({
  * (`rpc.handle`) throws one to answer the peer with that error.
  */
 export class JsonRpcError extends RpcError {
+  /** The class's code; each instance's own `code` is the number the peer answered with. */
+  static override readonly code: WebSocketErrorCode = "KITE_ERR_JSON_RPC";
   /** The reserved codes by name: `JsonRpcError.Codes.METHOD_NOT_FOUND` is -32601. */
   static readonly Codes = Codes;
   /** The error code, as the peer sent it (an integer; see `JsonRpcError.Codes`). */
