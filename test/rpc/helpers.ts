@@ -32,13 +32,18 @@ export class RpcPeer {
       if (!(frame instanceof Frame.Text)) continue;
       const message: unknown = JSON.parse(frame.readText());
       this.received.push(message);
-      if (Array.isArray(message)) {
-        const answers = await Promise.all(message.map((m) => this.answer(m as Request)));
-        await this.send(answers.filter((a) => a !== null));
-      } else {
-        const answer = await this.answer(message as Request);
-        if (answer !== null) await this.send(answer);
-      }
+      // Each request is answered when it is done, while the next ones are read (a slow method holds up none).
+      void this.reply(message).catch(() => {});
+    }
+  }
+
+  private async reply(message: unknown): Promise<void> {
+    if (Array.isArray(message)) {
+      const answers = await Promise.all(message.map((m) => this.answer(m as Request)));
+      await this.send(answers.filter((a) => a !== null));
+    } else {
+      const answer = await this.answer(message as Request);
+      if (answer !== null) await this.send(answer);
     }
   }
 
