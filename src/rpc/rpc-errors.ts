@@ -9,10 +9,15 @@ export class RpcError extends WebSocketError {
 
 /** The error codes JSON-RPC 2.0 reserves (§5.1); servers use -32000 to -32099 for their own. */
 const Codes = Object.freeze({
+  /** The peer could not parse the frame as JSON. */
   PARSE_ERROR: -32700,
+  /** The message is not a valid request object. */
   INVALID_REQUEST: -32600,
+  /** No such method (what a request without a handler is answered). */
   METHOD_NOT_FOUND: -32601,
+  /** The method's params are not what it takes. */
   INVALID_PARAMS: -32602,
+  /** The method failed (what a handler's non-`JsonRpcError` failure is answered). */
   INTERNAL_ERROR: -32603,
 } as const);
 

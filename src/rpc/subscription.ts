@@ -76,6 +76,7 @@ export class RpcSubscription<T = unknown> implements AsyncIterableIterator<T>, A
     this.stream.end(error);
   }
 
+  /** The next item: waits for its notification; ends after `unsubscribe()`, throws after a failure. */
   async next(): Promise<IteratorResult<T>> {
     const result = await this.stream.next();
     if (result.done === true) return { value: undefined, done: true };
@@ -104,6 +105,7 @@ export class RpcSubscription<T = unknown> implements AsyncIterableIterator<T>, A
     await this.host.unsubscribe(this as RpcSubscription<unknown>);
   }
 
+  /** The subscription is its own iterator: `for await (const item of subscription)`. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
