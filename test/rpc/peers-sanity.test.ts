@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import WebSocket from "ws";
 import { startAnvil, anvilSkipReason, type Anvil } from "../helpers/anvil.js";
+import { startChromium, startPageServer, chromiumSkipReason, type Chromium, type PageServer } from "../helpers/chromium-cdp.js";
 import { within } from "../helpers/ws-peer.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -199,5 +200,59 @@ describe("anvil", { timeout: 60_000, skip: anvilSkipReason() }, () => {
 
   test("a start that takes too long fails with a timeout that names what it waited for", { timeout: 20_000 }, async () => {
     await assert.rejects(startAnvil({ startupTimeoutMillis: 1 }), /Timed out after 1 ms waiting for "Listening on 127\.0\.0\.1:PORT" from .*anvil/);
+  });
+});
+
+describe("chromium over the DevTools Protocol", { timeout: 90_000, skip: chromiumSkipReason() }, () => {
+  let chromium: Chromium;
+  let pages: PageServer;
+  let client: Client;
+
+  before(async () => {
+    pages = await startPageServer();
+    chromium = await startChromium();
+    client = await Client.open(chromium.browserWsUrl, { jsonrpc: false });
+  });
+
+  after(async () => {
+    await client?.close();
+    await chromium?.stop();
+    await pages?.close();
+    if (chromium) assert.equal(alive(-chromium.pid), false, "Chromium's whole process group has exited");
+  });
+
+  test("the browser endpoint is on 127.0.0.1 and answers Browser.getVersion", { timeout: 10_000 }, async () => {
+    assert.match(chromium.browserWsUrl, /^ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\/[0-9a-f-]+$/);
+    const version = await client.call("Browser.getVersion");
+    assert.match(version.product, /Chrome\/\d+/);
+    assert.match(version.protocolVersion, /^\d+\.\d+$/);
+    const unknown = await client.request("No.suchMethod");
+    assert.equal(unknown.error.code, -32601);
+  });
+
+  test("a flattened session: navigate, loadEventFired with its sessionId, evaluate", { timeout: 30_000 }, async () => {
+    const { targetId } = await client.call("Target.createTarget", { url: "about:blank" });
+    const { sessionId } = await client.call("Target.attachToTarget", { targetId, flatten: true });
+    assert.equal(typeof sessionId, "string");
+    try {
+      await client.call("Page.enable", {}, { sessionId });
+      const navigated = await client.call("Page.navigate", { url: pages.url("/") }, { sessionId });
+      assert.equal(navigated.errorText, undefined);
+      const load = await client.take((m) => m.method === "Page.loadEventFired" && m.sessionId === sessionId, 15_000, "Page.loadEventFired");
+      assert.equal(typeof load.params.timestamp, "number");
+      const evaluated = await client.call(
+        "Runtime.evaluate",
+        { expression: "document.title + ' ' + globalThis.kite.answer", returnByValue: true },
+        { sessionId },
+      );
+      assert.deepEqual(evaluated.result, { type: "string", value: "kite-ws CDP test 42" });
+      assert.ok(pages.requests.includes("/"), "the page came from the page server");
+      // An error inside a session comes back in the session, with the request's id.
+      const wrong = await client.request("Runtime.evaluate", { expression: 1 }, { sessionId });
+      assert.equal(wrong.sessionId, sessionId);
+      assert.equal(wrong.error.code, -32602);
+    } finally {
+      await client.call("Target.closeTarget", { targetId });
+    }
   });
 });
