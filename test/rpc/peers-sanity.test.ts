@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import WebSocket from "ws";
 import { startAnvil, anvilSkipReason, type Anvil } from "../helpers/anvil.js";
 import { startChromium, startPageServer, chromiumSkipReason, type Chromium, type PageServer } from "../helpers/chromium-cdp.js";
+import { startJsonRpcPeer, FAIL_ERROR, type JsonRpcPeer } from "../helpers/json-rpc-peer.js";
 import { within } from "../helpers/ws-peer.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -254,5 +255,98 @@ describe("chromium over the DevTools Protocol", { timeout: 90_000, skip: chromiu
     } finally {
       await client.call("Target.closeTarget", { targetId });
     }
+  });
+});
+
+describe("the json-rpc-2.0 peer", { timeout: 30_000 }, () => {
+  let peer: JsonRpcPeer;
+
+  before(async () => {
+    peer = await startJsonRpcPeer();
+  });
+
+  after(async () => {
+    await peer?.close();
+  });
+
+  test("answers the built-in methods: results, an application error, a slow call overtaken", { timeout: 10_000 }, async () => {
+    const client = await Client.open(peer.url);
+    await peer.nextConnection(); // taken, so that the next test's nextConnection() is its own
+    try {
+      assert.match(peer.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(await client.call("add", [2, 3]), 5);
+      assert.deepEqual(await client.call("echo", { a: [1, "two"] }), { a: [1, "two"] });
+      const failed = await client.request("fail");
+      assert.deepEqual(failed.error, FAIL_ERROR);
+      const custom = await client.request("fail", { code: -32050, message: "custom", data: [1] });
+      assert.deepEqual(custom.error, { code: -32050, message: "custom", data: [1] });
+      const unknown = await client.request("nope");
+      assert.equal(unknown.error.code, -32601);
+      // sleep answers after add although it was sent first
+      const slow = client.request("sleep", [200, "late"]);
+      const fast = await client.request("add", [1, 1]);
+      const late = await slow;
+      assert.equal(fast.result, 2);
+      assert.equal(late.result, "late");
+      assert.ok(late.id < fast.id);
+      client.send([
+        { jsonrpc: "2.0", id: 100, method: "add", params: [1, 2] },
+        { jsonrpc: "2.0", method: "echo", params: ["a notification: no response"] },
+        { jsonrpc: "2.0", id: 101, method: "echo", params: ["x"] },
+      ]);
+      const batch = await client.take(Array.isArray, 5_000, "the batch response");
+      assert.deepEqual(
+        batch.map((r: Message) => [r.id, r.result]).sort(),
+        [
+          [100, 3],
+          [101, ["x"]],
+        ],
+      );
+      client.send("{not json");
+      const parseError = await client.take((m) => m.error?.code === -32700, 5_000, "a parse error");
+      assert.equal(parseError.id, null);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("calls the client and notifies it; the client's answers and errors come back", { timeout: 10_000 }, async () => {
+    const client = await Client.open(peer.url);
+    try {
+      const connection = await peer.nextConnection();
+      // the client answers `double` and fails `refuse`
+      client.socket.on("message", (data) => {
+        const m = JSON.parse(data.toString());
+        if (m.method === "double") client.send({ jsonrpc: "2.0", id: m.id, result: m.params[0] * 2 });
+        if (m.method === "refuse") client.send({ jsonrpc: "2.0", id: m.id, error: { code: 7, message: "no", data: "why" } });
+      });
+      assert.equal(await connection.call("double", [21]), 42);
+      await assert.rejects(connection.call("refuse"), (error: Error & { code?: number; data?: unknown }) => {
+        assert.equal(error.message, "no");
+        assert.equal(error.code, 7);
+        assert.equal(error.data, "why");
+        return true;
+      });
+      // a call from the client that makes the server call the client back
+      assert.equal(await client.call("callBack", ["double", [5]]), 10);
+
+      connection.notify("tick", { n: 1 });
+      const tick = await client.take((m) => m.method === "tick", 5_000, "the tick notification");
+      assert.deepEqual(tick, { jsonrpc: "2.0", method: "tick", params: { n: 1 } });
+
+      peer.addMethod("whoAmI", (_params, self) => peer.connections.indexOf(self));
+      assert.equal(await client.call("whoAmI"), peer.connections.indexOf(connection));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a call to the client is rejected when the connection closes", { timeout: 10_000 }, async () => {
+    const client = await Client.open(peer.url);
+    const connection = await peer.nextConnection();
+    const rejected = assert.rejects(connection.call("neverAnswered"), /connection closed \(1005\)/);
+    await client.take((m) => m.method === "neverAnswered", 5_000, "the server's request");
+    await client.close();
+    await rejected;
   });
 });
