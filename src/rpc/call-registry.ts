@@ -3,6 +3,7 @@ import { DeadlineQueue, type Deadline } from "../util/deadline-queue.js";
 import { abortError } from "../errors.js";
 import type { RpcId } from "./message-codec.js";
 import { RpcTimeoutError } from "./rpc-errors.js";
+import { traceSettled } from "./call-trace.js";
 
 /** What happens when a call settles: one object per call (or per batch), no closure per outcome. */
 export interface CallOutcome {
@@ -22,6 +23,10 @@ export class PendingCall implements Deadline {
   epoch = 0;
   /** Set once a signal was given: removed when the call settles. */
   abortListener: (() => void) | null = null;
+  /** The log of its connection when the Logging plugin logs it (see call-trace.ts), else null. */
+  log: ((line: string) => void) | null = null;
+  /** When it was sent, in `performance.now()` milliseconds; kept for a logged call only. */
+  sentAt = 0;
 
   constructor(
     readonly id: number,
@@ -85,12 +90,14 @@ export class CallRegistry {
   /** Settles `call` with its result, carried by `frame`. */
   resolve(call: PendingCall, value: unknown, frame: Frame | null = null): void {
     if (!this.release(call)) return;
+    if (call.log !== null) traceSettled(call, null);
     call.outcome.onResult(value, call, frame);
   }
 
   /** Settles `call` with `error` (an error answer, a timeout, an abort, a lost connection). */
   fail(call: PendingCall, error: Error): void {
     if (!this.release(call)) return;
+    if (call.log !== null) traceSettled(call, error);
     call.outcome.onError(error, call);
   }
 

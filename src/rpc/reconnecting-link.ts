@@ -25,6 +25,11 @@ export class ReconnectingLink implements RpcLink {
     return this.session.send(text);
   }
 
+  /** The open connection's log; while disconnected, a call's lines go nowhere until it is answered. */
+  lineLog(): ((line: string) => void) | null {
+    return this.session.session?.lineLog ?? null;
+  }
+
   start(listener: LinkListener, gate: ReadGate): void {
     const session = this.session;
     session.onOpen((connection) => listener.onReconnect(connection));

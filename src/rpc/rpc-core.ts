@@ -3,6 +3,7 @@ import type { CloseReason } from "../protocol/close-reason.js";
 import { ClosedSendChannelError } from "../errors.js";
 import type { WebSocketSession } from "../session/websocket-session.js";
 import { validateWithSchema } from "../serialization/schema-validation.js";
+import { traceSent } from "./call-trace.js";
 import { CallRegistry, HOOK_EPOCH, PendingCall, type CallOutcome } from "./call-registry.js";
 import { dispatchFrame, type DispatchTarget } from "./inbound-dispatch.js";
 import { encodeRequest, type InboundMessage, type RpcDialect, type RpcParams } from "./message-codec.js";
@@ -52,6 +53,8 @@ export class RpcCore implements LinkListener, DispatchTarget, SubscriptionHost {
     const pending = new PendingCall(id, method, call.retry ? text : null, call.timeoutMillis, call.signal, outcome);
     pending.epoch = this.link.sendEpoch;
     this.calls.add(pending);
+    const log = this.link.lineLog();
+    if (log !== null) traceSent(pending, log);
     this.transmit(pending, text);
     return pending;
   }

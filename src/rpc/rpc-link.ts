@@ -29,6 +29,8 @@ export interface RpcLink {
   readonly sendEpoch: number;
   /** Starts reading, reporting to `listener`. */
   start(listener: LinkListener, gate: ReadGate): void;
+  /** The log of the connection a message sent now goes out on, when the Logging plugin logs it; else null. */
+  lineLog(): ((line: string) => void) | null;
   /** Closes the session (or the reconnecting session) with 1000; resolves when it has ended. */
   close(): Promise<void>;
 }

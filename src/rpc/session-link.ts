@@ -34,6 +34,10 @@ export class SessionLink implements RpcLink {
     return this.session.send(text);
   }
 
+  lineLog(): ((line: string) => void) | null {
+    return this.session.lineLog;
+  }
+
   start(listener: LinkListener, gate: ReadGate): void {
     void readFrames(this.session.incoming, gate, (frame) => listener.onFrame(frame)).then(async (error) => {
       const reason = await this.session.closeReason;

@@ -132,6 +132,11 @@ export class WebSocketSession implements AsyncDisposable {
     queueMicrotask(() => this.transport.start(this));
   }
 
+  /** @internal Where layers above write lines about this connection when the Logging plugin logs it, else null. */
+  get lineLog(): ((line: string) => void) | null {
+    return this.transport.lineLog ?? null;
+  }
+
   /** Whether this side masks what it sends: true on a client, false on a server. */
   get masking(): boolean {
     return this.transport.masking;

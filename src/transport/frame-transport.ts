@@ -50,6 +50,11 @@ export interface FrameSink {
  * calls `resume` from there.
  */
 export interface FrameTransport {
+  /**
+   * Where the layers above the session write lines about this connection (calls of `kite-ws/rpc`),
+   * when a logger watches it (the Logging plugin's transport); absent otherwise.
+   */
+  readonly lineLog?: (line: string) => void;
   /** Whether outgoing frames are masked: true on a client's transport, false on a server's (RFC 6455 §5.3). */
   readonly masking: boolean;
   /**

@@ -1,7 +1,7 @@
 /**
  * anvil, Foundry's local Ethereum node, as a JSON-RPC peer over WebSocket (it serves HTTP and WS on
- * one port). The binary ships inside the npm package @foundry-rs/anvil-linux-amd64 (a devDependency,
- * Linux x64 only, no install script). Always bound to 127.0.0.1.
+ * one port). The binary ships inside the npm package @foundry-rs/anvil-linux-amd64 (pinned in
+ * runtimes/package.json: Linux x64 only, no install script). Always bound to 127.0.0.1.
  *
  * Ports: the first start passes `--port 0` and reads the port anvil chose from its
  * "Listening on 127.0.0.1:PORT" line; `restart()` passes that same port explicitly.
@@ -12,10 +12,13 @@
  * - `blockTime` (seconds, fractions work: 0.2) adds interval mining: a head every blockTime.
  * A restart starts a fresh chain: block numbers begin at 0 again and subscriptions are gone.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { spawnOwned, type Spawned } from "./spawned.js";
+
+/** The repository: this file runs as <repo>/build/test/helpers/anvil.js. */
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface AnvilOptions {
   /** A port to bind (default: 0, a free one that anvil picks). */
@@ -40,21 +43,19 @@ export interface Anvil extends AsyncDisposable {
   restart(): Promise<void>;
 }
 
-/** The anvil binary of the installed npm package, or null where the package is not installed. */
+/**
+ * The anvil binary of the npm package that runtimes/package.json pins (Linux x64 only, so it is kept out
+ * of the root package), or null where runtimes/ is not installed (`npm ci --prefix runtimes`).
+ */
 export function anvilBinary(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const binary = join(dirname(require.resolve("@foundry-rs/anvil-linux-amd64/package.json")), "bin", "anvil");
-    return existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
+  const binary = join(REPO, "runtimes", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
+  return existsSync(binary) ? binary : null;
 }
 
-/** A `skip` value for tests: a reason where anvil is missing (never in CI, where it must run). */
+/** Why the anvil tests cannot run here, or false. Under CI they always run (and fail without anvil). */
 export function anvilSkipReason(): string | false {
   if (anvilBinary() !== null || process.env.CI) return false;
-  return "anvil is not installed (npm package @foundry-rs/anvil-linux-amd64, Linux x64 only)";
+  return "anvil is not installed: npm ci --prefix runtimes (@foundry-rs/anvil-linux-amd64, Linux x64 only)";
 }
 
 const LISTENING = /Listening on 127\.0\.0\.1:(\d+)/;
@@ -76,7 +77,7 @@ async function launch(binary: string, port: number, options: AnvilOptions): Prom
 /** Starts anvil on 127.0.0.1 and resolves once it listens. */
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const binary = anvilBinary();
-  if (binary === null) throw new Error("anvil is not installed: npm install (devDependency @foundry-rs/anvil-linux-amd64)");
+  if (binary === null) throw new Error("anvil is not installed: npm ci --prefix runtimes (@foundry-rs/anvil-linux-amd64)");
   const first = await launch(binary, options.port ?? 0, options);
   const port = first.port;
   let current = first.process;

@@ -17,6 +17,7 @@ const MAX_PENDING_PINGS = 32;
  */
 export class LoggingTransport implements FrameTransport, FrameSink {
   readonly masking: boolean;
+  readonly lineLog: (line: string) => void;
   private readonly inner: FrameTransport;
   private readonly log: ConnectionLog;
   private sink: FrameSink | null = null;
@@ -30,6 +31,7 @@ export class LoggingTransport implements FrameTransport, FrameSink {
     this.inner = inner;
     this.log = log;
     this.masking = inner.masking;
+    this.lineLog = (line) => log.line(line);
   }
 
   get maxFrameSize(): number {
