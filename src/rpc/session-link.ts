@@ -10,6 +10,9 @@ import type { ReadGate } from "./read-gate.js";
  * channel ended with, or null after a clean close.
  */
 export async function readFrames(incoming: ReceiveChannel<Frame>, gate: ReadGate, onFrame: (frame: Frame) => void): Promise<Error | null> {
+  // Frames already buffered wait for the end of the turn, so handlers registered right after the
+  // client was made (`rpc.handle(...)`) see the peer's first requests.
+  await Promise.resolve();
   try {
     for (;;) {
       if (gate.isHeld) await gate.opened();

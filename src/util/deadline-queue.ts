@@ -1,5 +1,3 @@
-import { backgroundTimer } from "./timers.js";
-
 /** Something with a deadline in a {@link DeadlineQueue}: the two fields the queue keeps on it. */
 export interface Deadline {
   /** When it is due, in `Date.now()` milliseconds; set by `add`. */
@@ -11,7 +9,9 @@ export interface Deadline {
 /**
  * Many deadlines, one timer: a binary min-heap of items by the time they are due, and one background
  * timer armed for the earliest. Adding and removing cost O(log n), and removing leaves nothing behind,
- * so a million calls answered in time cost no timer each and no state afterwards.
+ * so a million calls answered in time cost no timer each and no state afterwards. The timer keeps the
+ * event loop alive while something is queued (a call awaited over an in-memory session must still
+ * time out), and is gone once the queue is empty.
  */
 export class DeadlineQueue<T extends Deadline> {
   private readonly heap: T[] = [];
@@ -69,7 +69,7 @@ export class DeadlineQueue<T extends Deadline> {
     if (first === undefined || first.deadlineAt >= this.armedAt) return;
     if (this.timer !== null) clearTimeout(this.timer);
     this.armedAt = first.deadlineAt;
-    this.timer = backgroundTimer(() => this.fire(), Math.max(0, first.deadlineAt - Date.now()));
+    this.timer = setTimeout(() => this.fire(), Math.max(0, first.deadlineAt - Date.now()));
   }
 
   private disarm(): void {
