@@ -3,7 +3,7 @@ import { DeadlineQueue, type Deadline } from "../util/deadline-queue.js";
 import { abortError } from "../errors.js";
 import type { RpcId } from "./message-codec.js";
 import { RpcTimeoutError } from "./rpc-errors.js";
-import { traceSettled } from "./call-trace.js";
+import { traceSettled, type TracedCall } from "./call-trace.js";
 
 /** What happens when a call settles: one object per call (or per batch), no closure per outcome. */
 export interface CallOutcome {
@@ -16,7 +16,7 @@ export interface CallOutcome {
 export const HOOK_EPOCH = -1;
 
 /** A call sent and not answered yet: everything kept per call in flight. */
-export class PendingCall implements Deadline {
+export class PendingCall implements Deadline, TracedCall {
   deadlineAt = 0;
   deadlineIndex = -1;
   /** The connection it went out on (see `RpcLink.sendEpoch`), or `HOOK_EPOCH`. */
