@@ -122,11 +122,13 @@ export class JsonRpcClient implements AsyncDisposable {
     try {
       if (this.core.dialect === "cdp") throw new TypeError('batch() needs the "jsonrpc2" dialect: the DevTools protocol has no batches');
       if (!Array.isArray(entries) || entries.length === 0) throw typeError("batch(entries): entries", "a non-empty array of [method, params?]", entries);
-      entries.forEach((entry, index) => {
+      // An index loop, not forEach: a hole in a sparse array is a missing entry, not one to skip.
+      for (let index = 0; index < entries.length; index++) {
+        const entry: unknown = entries[index];
         if (!Array.isArray(entry) || entry.length < 1 || entry.length > 2) throw typeError(`batch(entries): entries[${index}]`, "[method] or [method, params]", entry);
         checkMethod(entry[0], `batch(entries): entries[${index}][0]`);
         checkParams(entry[1], `batch(entries): entries[${index}][1]`);
-      });
+      }
       const { timeoutMillis, signal } = checkBatchOptions(options, this.core.settings.timeoutMillis);
       const refused = this.refusal(signal);
       if (refused !== null) return Promise.reject(refused);

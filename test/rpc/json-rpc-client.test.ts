@@ -228,6 +228,9 @@ describe("JsonRpcClient over one session", () => {
     await assert.rejects(rpc.call("x", [], { bogus: 1 } as object), /bogus/);
     assert.throws(() => new JsonRpcClient({} as never), /session must be a WebSocket session/);
     await assert.rejects(rpc.subscribe("watch"), /options.unsubscribe and options.notification/);
+    // A hole in a sparse array is a missing entry (forEach would have skipped it, and the batch never settled).
+    await assert.rejects(rpc.batch(new Array(3) as []), /batch\(entries\): entries\[0\] must be \[method\] or \[method, params\]; got undefined/);
+    await assert.rejects(rpc.batch([]), /non-empty array/);
     await rpc.close();
   });
 });
