@@ -234,3 +234,46 @@ describe("JsonRpcClient over one session", () => {
     await rpc.close();
   });
 });
+
+describe("JsonRpcClient at scale", () => {
+  test("100,000 calls in flight at once are matched to answers given in another order; nothing is left after", { timeout: 60_000 }, async () => {
+    const COUNT = 100_000;
+    const engine = new MockEngine(async (session) => {
+      const ids: { id: number; n: number }[] = [];
+      for await (const frame of session.incoming) {
+        const { id, params } = JSON.parse((frame as Frame.Text).readText()) as { id: number; params: [number] };
+        ids.push({ id, n: params[0] });
+        if (ids.length === COUNT) break;
+      }
+      // Answers in a scrambled order (a stride through the list), several per frame as a batch answer.
+      const order: typeof ids = [];
+      for (let start = 0; start < 7; start++) for (let i = start; i < COUNT; i += 7) order.push(ids[COUNT - 1 - i]);
+      for (let i = 0; i < order.length; i += 500) {
+        await session.send(JSON.stringify(order.slice(i, i + 500).map(({ id, n }) => ({ jsonrpc: "2.0", id, result: n * 2 }))));
+      }
+      await session.closeReason;
+    });
+    const client = new HttpClient(engine, (config) => config.install(WebSockets));
+    const rpc = new JsonRpcClient(await client.webSocketSession("ws://mock.test/"), { timeout: "50s" });
+    const calls = Array.from({ length: COUNT }, (_, n) => rpc.call<number>("double", [n]));
+    assert.equal(rpc.pendingCalls, COUNT);
+    const results = await Promise.all(calls);
+    assert.ok(results.every((value, n) => value === n * 2));
+    assert.equal(rpc.pendingCalls, 0);
+    assert.equal((rpc as unknown as { core: { calls: { deadlineCount: number } } }).core.calls.deadlineCount, 0);
+    await rpc.close();
+  });
+
+  test("batch answers may come one by one, in any order", T, async () => {
+    const engine = new MockEngine(async (session) => {
+      for await (const frame of session.incoming) {
+        const batch = JSON.parse((frame as Frame.Text).readText()) as { id: number; method: string }[];
+        for (const { id, method } of batch.reverse()) await session.send(JSON.stringify({ jsonrpc: "2.0", id, result: method }));
+      }
+    });
+    const client = new HttpClient(engine, (config) => config.install(WebSockets));
+    const rpc = new JsonRpcClient(await client.webSocketSession("ws://mock.test/"));
+    assert.deepEqual(await rpc.batch([["a"], ["b"], ["c"]]), ["a", "b", "c"]);
+    await rpc.close();
+  });
+});

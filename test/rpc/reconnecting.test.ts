@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { serve, type WebSocketServer } from "../../src/server/index.js";
 import { JsonRpcClient, JsonRpcError, RpcConnectionLostError } from "../../src/rpc/index.js";
 import { reconnectClient } from "../plugins/reconnect/helpers.js";
+import { QueueOverflowError } from "../../src/plugins/reconnect/index.js";
 import { RpcPeer, delay, type Method } from "./helpers.js";
 
 const T = { timeout: 20_000 };
@@ -116,6 +117,31 @@ describe("JsonRpcClient over a reconnecting session", () => {
       const second = await server.peer(1);
       await second.publish(7);
       assert.deepEqual(await heads.next(), { value: 7, done: false });
+    } finally {
+      await rpc.close();
+      await server.stop();
+    }
+  });
+});
+
+describe("JsonRpcClient over a reconnecting session: the replay queue's limits", () => {
+  test("calls made while down wait in the replay queue; one that does not fit rejects with its QueueOverflowError", T, async () => {
+    const server = new RestartableServer(() => methods(1));
+    await server.start();
+    const client = reconnectClient((r) => {
+      r.maxQueued = { messages: 2 };
+      r.onQueueOverflow = "fail";
+    });
+    const rpc = new JsonRpcClient(client.reconnectingSession(server.url), { timeout: "5s" });
+    try {
+      assert.equal(await rpc.call("add", [1, 1]), 2);
+      await server.stop();
+      await delay(50);
+      const queued = [rpc.call("add", [1, 2]), rpc.call("add", [2, 2])];
+      await assert.rejects(rpc.call("add", [3, 3]), QueueOverflowError);
+      await server.start();
+      assert.deepEqual(await Promise.all(queued), [3, 4]);
+      assert.equal(rpc.pendingCalls, 0);
     } finally {
       await rpc.close();
       await server.stop();
