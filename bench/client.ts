@@ -2,11 +2,13 @@
  * One client's run, in its own process: `node client.js '<RunSpec as JSON>'`, forked by run.ts. It
  * connects, warms up, tells the parent where the measured part starts and ends (so the parent can read
  * the server's CPU time there), measures its own CPU time with process.cpuUsage(), and sends a
- * RunResult back. It exits when the parent goes away.
+ * RunResult back. It exits when the parent goes away. In rpc mode it makes JSON-RPC calls instead
+ * (clients/rpc*.ts).
  */
 import { performance } from "node:perf_hooks";
 import type { MarkMessage, ResultMessage, RunResult, RunSpec } from "./lib/types.js";
 import type { BenchClient } from "./clients/client.js";
+import { checkAnswer, drive, type RpcBenchClient } from "./clients/rpc.js";
 
 process.on("disconnect", () => process.exit(0));
 
@@ -27,6 +29,20 @@ async function load(spec: RunSpec): Promise<{ impl: BenchClient; addons?: RunRes
       const module = await import("./clients/ws.js");
       return { impl: module.client, addons: module.loadedAddons() };
     }
+  }
+}
+
+async function loadRpc(spec: RunSpec): Promise<{ impl: RpcBenchClient; addons?: RunResult["addons"] }> {
+  switch (spec.client) {
+    case "kite":
+      return { impl: (await import("./clients/rpc-kite.js")).client };
+    case "ws":
+    case "ws-bu": {
+      const [rpc, ws] = await Promise.all([import("./clients/rpc-ws.js"), import("./clients/ws.js")]);
+      return { impl: rpc.client, addons: ws.loadedAddons() };
+    }
+    default:
+      throw new Error(`n/a: no JSON-RPC client for ${spec.client}`);
   }
 }
 
@@ -52,7 +68,45 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+function latencySummary(samples: number[]): NonNullable<RunResult["latencyUs"]> {
+  samples.sort((a, b) => a - b);
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+    samples: samples.length,
+  };
+}
+
+/** JSON-RPC calls: `window` in flight, each timed when there is one. */
+async function runRpc(spec: RunSpec): Promise<RunResult> {
+  const { impl, addons } = await loadRpc(spec);
+  const connection = await impl.connect(spec.url);
+  await checkAnswer(connection);
+  const timed = spec.window === 1;
+  await drive(connection, spec.warmup, spec.window, spec.timeLimitMs, timed);
+  await mark("start");
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const { calls, samples } = await drive(connection, spec.count, spec.window, spec.timeLimitMs, timed);
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  await mark("end");
+  await connection.close();
+  return {
+    client: spec.client,
+    messages: calls,
+    bytes: 0,
+    cpuUserUs: used.user,
+    cpuSystemUs: used.system,
+    wallMs,
+    latencyUs: samples === null ? undefined : latencySummary(samples),
+    addons,
+  };
+}
+
 async function run(spec: RunSpec): Promise<RunResult> {
+  if (spec.mode === "rpc") return runRpc(spec);
   const { impl, addons } = await load(spec);
   if (spec.mode === "idle") {
     // A few connections first, so code paths, lazily loaded modules and the heap's working size are in
@@ -106,13 +160,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const samples = await connection.latency(spec.count, spec.timeLimitMs);
     messages = samples.length;
     bytes = samples.length * spec.payload.size;
-    samples.sort((a, b) => a - b);
-    latencyUs = {
-      p50: percentile(samples, 50),
-      p99: percentile(samples, 99),
-      mean: samples.reduce((a, b) => a + b, 0) / samples.length,
-      samples: samples.length,
-    };
+    latencyUs = latencySummary(samples);
   } else {
     ({ messages, bytes } = await connection.pipeline(spec.count, spec.window, spec.timeLimitMs));
   }

@@ -12,7 +12,9 @@
  *
  * Options: --quick, --rounds N, --only ids, --clients ids, --batch-server, --profile, --out DIR,
  * --no-write (print only), --no-pin (no taskset), --render FILE (rewrite the .md and .svg from a
- * latest.json, running nothing). Scenario ids: text32 latency bin64k bin16m deflate idle2k idle10k.
+ * latest.json, running nothing). Scenario ids: text32 latency bin64k bin16m deflate idle2k idle10k
+ * rpc1 rpc64 (JSON-RPC calls, one and 64 in flight: kite-ws's JsonRpcClient against a hand-written
+ * id map over `ws`).
  */
 import { cpus, loadavg, release, totalmem, type as osType } from "node:os";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
           const spec: RunSpec = {
             client,
             mode: scenario.mode,
-            url: target.url(scenario.deflate),
+            url: target.url(scenario.deflate, scenario.path),
             deflate: scenario.deflate,
             payload: scenario.payload,
             count: scenario.count,

@@ -3,6 +3,9 @@
  * WebSocketServer, plus a second one with permessage-deflate), `kite` (kite-ws's `serve()`), or
  * `batch` (the minimal batching echo in lib/batch-echo.ts). It tells its parent its ports over IPC,
  * answers `stats` requests (CPU time, RSS after a GC) and exits when the parent goes away.
+ *
+ * The `ws` and `kite` servers also answer JSON-RPC 2.0 on `/rpc` (the RPC scenarios): each text
+ * message is parsed and answered `{"jsonrpc":"2.0","id":<its id>,"result":<its params>}`.
  */
 import type { AddressInfo, Server } from "node:net";
 import { WebSocketServer } from "ws";
@@ -14,10 +17,17 @@ import type { ServerKind, ServerReady, ServerRequest, ServerStats } from "./lib/
 const HOST = "127.0.0.1";
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
+/** The answer to one JSON-RPC request: its params as the result. */
+function rpcAnswer(text: string): string {
+  const request = JSON.parse(text) as { id?: unknown; params?: unknown };
+  return JSON.stringify({ jsonrpc: "2.0", id: request.id, result: request.params ?? null });
+}
+
 async function wsServer(deflate: boolean): Promise<number> {
   const server = new WebSocketServer({ host: HOST, port: 0, backlog: 4096, perMessageDeflate: deflate, maxPayload: MAX_PAYLOAD });
-  server.on("connection", (socket) => {
-    socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+  server.on("connection", (socket, request) => {
+    if (request.url === "/rpc") socket.on("message", (data) => socket.send(rpcAnswer(String(data))));
+    else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
     socket.on("error", () => socket.terminate());
   });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
@@ -55,7 +65,13 @@ async function start(kind: ServerKind): Promise<ServerReady["ports"]> {
           for await (const frame of session.incoming) await session.send(frame);
         });
       };
-      const server = await serve({ host: HOST, port: 0, onError: () => {} }, echo);
+      const withRpc = (routes: WebSocketRouting): void => {
+        echo(routes);
+        routes.webSocket("/rpc", async (session) => {
+          for await (const frame of session.incoming) if (frame instanceof kite.Frame.Text) await session.send(rpcAnswer(frame.readText()));
+        });
+      };
+      const server = await serve({ host: HOST, port: 0, onError: () => {} }, withRpc);
       return { plain: server.port, deflate: await kiteDeflateServer(echo) };
     }
     case "batch": {

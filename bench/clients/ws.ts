@@ -8,7 +8,7 @@ import WebSocket from "ws";
 import type { Payload } from "../lib/types.js";
 import { deadline, elapsedUs, payloadValue, within, type BenchClient, type BenchConnection, type Exchange } from "./client.js";
 
-function open(url: string, deflate: boolean): Promise<WebSocket> {
+export function open(url: string, deflate: boolean): Promise<WebSocket> {
   const socket = new WebSocket(url, { perMessageDeflate: deflate, maxPayload: 64 * 1024 * 1024 });
   return new Promise((resolve, reject) => {
     socket.once("open", () => {

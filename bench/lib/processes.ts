@@ -103,10 +103,11 @@ export class ServerProcess {
     return this.child.pid ?? -1;
   }
 
-  url(deflate: boolean): string {
+  /** The echo endpoint, or another path: `/rpc` answers JSON-RPC (plain endpoint only). */
+  url(deflate: boolean, path = "/"): string {
     const port = deflate ? this.ports.deflate : this.ports.plain;
     if (port === null) throw new Error(`the ${this.kind} server has no permessage-deflate endpoint`);
-    return `ws://127.0.0.1:${port}/`;
+    return `ws://127.0.0.1:${port}${path}`;
   }
 
   stats(gc: boolean): Promise<ServerStats> {

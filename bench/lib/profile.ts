@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- --profile`: runs clients (kite-ws, its callback variant and `ws` + bufferutil by
- * default; `--clients` to choose) under `node --cpu-prof` in the 32 B and 64 KiB scenarios against
- * each echo server, and sums the profiles' self time by function and by area. Writes profile.md next
- * to the other results.
+ * default; `--clients` to choose) under `node --cpu-prof` in the 32 B and 64 KiB scenarios (or those
+ * `--only` names, rpc1 and rpc64 included) against each echo server, and sums the profiles' self time
+ * by function and by area. Writes profile.md next to the other results.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -128,8 +128,8 @@ export async function profileClients(
       mkdirSync(dir, { recursive: true });
       const spec: RunSpec = {
         client,
-        mode: "pipeline",
-        url: server.url(scenario.deflate),
+        mode: scenario.mode === "rpc" ? "rpc" : "pipeline",
+        url: server.url(scenario.deflate, scenario.path),
         deflate: scenario.deflate,
         payload: scenario.payload,
         count: scenario.count * 2,
@@ -149,16 +149,17 @@ export async function profileClients(
       const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
       const r = run.result;
       const cpuMs = (r.cpuUserUs + r.cpuSystemUs) / 1000;
+      const unit = scenario.mode === "rpc" ? "call" : "message";
       const title =
         `${CLIENT_NAMES[client]}: ${scenario.title}, vs ${SERVER_NAMES[kind]} ` +
-        `(${r.messages.toLocaleString("en-US")} messages measured, ${((cpuMs * 1000) / r.messages).toFixed(2)} µs CPU/msg, ${(r.cpuSystemUs / 1000).toFixed(0)} of ${cpuMs.toFixed(0)} ms in the kernel)`;
+        `(${r.messages.toLocaleString("en-US")} ${unit}s measured, ${((cpuMs * 1000) / r.messages).toFixed(2)} µs CPU/${unit === "message" ? "msg" : unit}, ${(r.cpuSystemUs / 1000).toFixed(0)} of ${cpuMs.toFixed(0)} ms in the kernel)`;
       summaries.push(summarize(title, profile));
       console.log(`  profiled ${scenario.id} ${client} vs ${kind}: ${join(dir, file)}`);
       }
     }
   }
   // The kite server and the ws server, each echoing for the raw client (which cannot deflate): one fresh server per scenario.
-  for (const scenario of scenarios(quick, 1, false).filter((s) => ids.includes(s.id) && !s.deflate)) {
+  for (const scenario of scenarios(quick, 1, false).filter((s) => ids.includes(s.id) && !s.deflate && s.mode === "pipeline")) {
     for (const kind of ["kite", "ws"] as const) {
       const dir = join(profileDir, `${scenario.id}-server-${kind}`);
       rmSync(dir, { recursive: true, force: true });

@@ -171,6 +171,12 @@ export function markdown(report: Report): string {
   lines.push("- kite-ws (callback): the same session with its frames handed to a function instead of `incoming` (an internal hook), the yardstick for the `for await` path.");
   lines.push("- ws (no addons) runs with WS_NO_BUFFER_UTIL=1 and WS_NO_UTF_8_VALIDATE=1, checked in its process; on Node >= 18.14 `ws` validates UTF-8 with `buffer.isUtf8`, so utf-8-validate is loaded by neither `ws` client and only bufferutil (masking) differs.");
   lines.push("- CPU per MiB counts MiB of payload echoed (sent and received back once). Idle memory: RSS growth after a GC divided by the connections opened; 100 connections (a tenth of the count when smaller) are opened and kept before the baseline, for client and server alike.");
+  if (report.scenarios.some((s) => s.id === "rpc1" || s.id === "rpc64")) {
+    lines.push(
+      "- JSON-RPC calls: kite-ws is its `JsonRpcClient` (`timeout: \"30s\"`) over a CIO session; both `ws` columns are a hand-written id map over `ws` " +
+        "(`JSON.parse`, a `Map` from id to promise, a `setTimeout` per call cleared on the answer), the baseline of the ratios. The peer is each server's `/rpc` route, answering with the params.",
+    );
+  }
   if (negotiated.length > 0) lines.push(`- permessage-deflate negotiated: ${negotiated.join("; ")}.`);
   for (const [why, who] of na) lines.push(`- n/a (${[...who].join(", ")}): ${why}.`);
   for (const c of notes) lines.push(`- ${CLIENT_NAMES[c.client]} vs ${SERVER_NAMES[c.server]} in ${c.scenario}: ${c.note}`);

@@ -10,7 +10,9 @@ export type MetricId =
   | "p50"
   | "p99"
   | "kibPerConn"
-  | "totalRssMB";
+  | "totalRssMB"
+  | "callsPerSec"
+  | "cpuPerCall";
 
 export interface Scenario {
   readonly id: string;
@@ -24,6 +26,8 @@ export interface Scenario {
   readonly connections: number;
   readonly openBatch: number;
   readonly deflate: boolean;
+  /** The server endpoint: "/" echoes, "/rpc" answers JSON-RPC. */
+  readonly path: string;
   readonly clients: readonly ClientId[];
   readonly servers: readonly ServerKind[];
   readonly rounds: number;
@@ -35,6 +39,8 @@ export interface Scenario {
 
 export const ALL_CLIENTS: readonly ClientId[] = ["raw", "kite", "kite-cb", "ws-bu", "ws", "undici", "undici8"];
 const CLIENTS: readonly ClientId[] = ["raw", "kite", "ws-bu", "ws", "undici", "undici8"];
+/** RPC scenarios: kite-ws's `JsonRpcClient`, and a hand-written id map over `ws` (with and without bufferutil). */
+const RPC_CLIENTS: readonly ClientId[] = ["kite", "ws-bu", "ws"];
 export const BASELINE: ClientId = "ws-bu";
 
 export const CLIENT_NAMES: Record<ClientId, string> = {
@@ -63,6 +69,8 @@ export const METRIC_UNITS: Record<MetricId, { label: string; unit: string; lower
   p99: { label: "round trip p99", unit: "µs", lowerIsBetter: true },
   kibPerConn: { label: "client RSS per connection", unit: "KiB", lowerIsBetter: true },
   totalRssMB: { label: "client process RSS in all", unit: "MB", lowerIsBetter: true },
+  callsPerSec: { label: "calls/s", unit: "", lowerIsBetter: false },
+  cpuPerCall: { label: "client CPU per call", unit: "µs", lowerIsBetter: true },
 };
 
 export function scenarios(quick: boolean, rounds: number, batchServer: boolean): Scenario[] {
@@ -78,6 +86,7 @@ export function scenarios(quick: boolean, rounds: number, batchServer: boolean):
     connections: 0,
     openBatch: 0,
     deflate: false,
+    path: "/",
     clients: CLIENTS,
     servers,
     rounds,
@@ -179,6 +188,37 @@ export function scenarios(quick: boolean, rounds: number, batchServer: boolean):
       servers: fewer,
       freshServer: true,
       metrics: ["totalRssMB", "kibPerConn"],
+    },
+    // JSON-RPC calls (clients/rpc.ts) against each server's /rpc route, which answers with the params
+    // as the result. The baseline is a hand-written id map over `ws`, with a setTimeout per call.
+    {
+      ...base,
+      id: "rpc1",
+      title: "JSON-RPC calls, one in flight",
+      mode: "rpc",
+      payload: { type: "text", size: 0, content: "ascii" },
+      count: scale(20_000, 2_000),
+      warmup: scale(5_000, 2_000),
+      timeLimitMs: scale(4000, 500),
+      path: "/rpc",
+      clients: RPC_CLIENTS,
+      servers: quick ? ["ws"] : ["ws", "kite"],
+      metrics: ["cpuPerCall", "callsPerSec", "p50", "p99"],
+    },
+    {
+      ...base,
+      id: "rpc64",
+      title: "JSON-RPC calls, 64 in flight",
+      mode: "rpc",
+      payload: { type: "text", size: 0, content: "ascii" },
+      count: scale(200_000, 20_000),
+      warmup: scale(20_000, 5_000),
+      window: 64,
+      timeLimitMs: scale(2000, 300),
+      path: "/rpc",
+      clients: RPC_CLIENTS,
+      servers: quick ? ["ws"] : ["ws", "kite"],
+      metrics: ["cpuPerCall", "callsPerSec"],
     },
   ];
 }

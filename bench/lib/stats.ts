@@ -34,6 +34,10 @@ export function figures(scenario: Scenario, run: ClientRun): RunFigures | null {
   metrics.userPerMiB = mib > 0 ? r.cpuUserUs / 1000 / mib : NaN;
   metrics.msgsPerSec = r.messages / (r.wallMs / 1000);
   metrics.mibPerSec = mib / (r.wallMs / 1000);
+  if (scenario.mode === "rpc") {
+    metrics.cpuPerCall = cpuUs / r.messages;
+    metrics.callsPerSec = r.messages / (r.wallMs / 1000);
+  }
   if (r.latencyUs) {
     metrics.p50 = r.latencyUs.p50;
     metrics.p99 = r.latencyUs.p99;

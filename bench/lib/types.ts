@@ -37,15 +37,16 @@ export interface Payload {
 /** What one client process is asked to do. */
 export interface RunSpec {
   readonly client: ClientId;
-  readonly mode: "pipeline" | "latency" | "idle";
+  /** "rpc": JSON-RPC calls (see clients/rpc.ts), `window` of them in flight; with one, each is timed. */
+  readonly mode: "pipeline" | "latency" | "idle" | "rpc";
   readonly url: string;
   readonly deflate: boolean;
   readonly payload: Payload;
-  /** Messages echoed in the measured part (pipeline, latency). */
+  /** Messages echoed (calls answered, in rpc mode) in the measured part. */
   readonly count: number;
   /** Messages echoed before measuring, so the JIT has run. */
   readonly warmup: number;
-  /** Messages in flight (pipeline). */
+  /** Messages in flight (pipeline), or calls (rpc). */
   readonly window: number;
   /** The measured part stops sending after this long, whatever `count` says. */
   readonly timeLimitMs: number;
@@ -70,7 +71,7 @@ export interface RunResult {
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
   readonly wallMs: number;
-  /** Round trips in microseconds, sorted (latency mode). */
+  /** Round trips in microseconds, sorted (latency mode; rpc mode with one call in flight: call to answer). */
   readonly latencyUs?: { readonly p50: number; readonly p99: number; readonly mean: number; readonly samples: number };
   /** Idle mode: RSS before and after opening the connections, after a GC. */
   readonly rssBefore?: number;
