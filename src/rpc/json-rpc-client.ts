@@ -10,7 +10,7 @@ import { encodeRequest, type RpcParams } from "./message-codec.js";
 import { ReconnectingLink } from "./reconnecting-link.js";
 import type { RpcHandler } from "./request-handlers.js";
 import { RpcClosedError } from "./rpc-errors.js";
-import { RpcCore } from "./rpc-core.js";
+import { RpcCore, sendFailure } from "./rpc-core.js";
 import {
   checkCallOptions,
   checkClientOptions,
@@ -133,19 +133,20 @@ export class JsonRpcClient implements AsyncDisposable {
       const refused = this.refusal(signal);
       if (refused !== null) return Promise.reject(refused);
       const core = this.core;
-      const texts = entries.map(([method, params]) => encodeRequest(core.dialect, 0, method, params));
+      // Ids are given in a row (BatchCall counts on it); every entry is encoded before anything is
+      // tracked, so params JSON cannot carry fail the batch whole, with nothing left behind.
+      const firstId = core.calls.nextId();
+      for (let index = 1; index < entries.length; index++) core.calls.nextId();
+      const parts = entries.map(([method, params], index) => encodeRequest(core.dialect, firstId + index, method, params));
       return new Promise((resolve, reject) => {
         const batch = new BatchCall(entries.length, core.calls, signal, resolve, reject);
-        const parts = entries.map(([method], index) => {
-          const id = core.calls.nextId();
-          const call = new PendingCall(id, method, null, timeoutMillis, null, batch);
+        entries.forEach(([method], index) => {
+          const call = new PendingCall(firstId + index, method, null, timeoutMillis, null, batch);
           call.epoch = core.link.sendEpoch;
           batch.calls.push(call);
           core.calls.add(call);
-          // Encoded above with id 0 (so bad params throw before any id is taken); the id goes in here.
-          return texts[index].replace('"id":0,', `"id":${id},`);
         });
-        core.link.send(`[${parts.join(",")}]`).catch((error: unknown) => batch.onError(error as Error, batch.calls[0]));
+        core.link.send(`[${parts.join(",")}]`).catch((error: unknown) => batch.onError(sendFailure("a batch", error), batch.calls[0]));
       });
     } catch (error) {
       return Promise.reject(paramsError(error));

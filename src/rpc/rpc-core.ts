@@ -170,10 +170,13 @@ export class RpcCore implements LinkListener, DispatchTarget, SubscriptionHost {
 
   /** Hands a request's text to the link; a failure to send settles the call. */
   transmit(call: PendingCall, text: string): void {
-    this.link.send(text).then(undefined, (error: unknown) => {
-      this.calls.fail(call, error instanceof ClosedSendChannelError ? connectionLost(call.method, null, error) : (error as Error));
-    });
+    this.link.send(text).then(undefined, (error: unknown) => this.calls.fail(call, sendFailure(call.method, error)));
   }
+}
+
+/** Why a call failed when its request could not be sent: its session closed, or what the link said (a full replay queue). */
+export function sendFailure(method: string, error: unknown): Error {
+  return error instanceof ClosedSendChannelError ? connectionLost(method, null, error) : (error as Error);
 }
 
 function connectionLost(method: string, reason: CloseReason | null, error: Error | null): RpcConnectionLostError {
