@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as v from "valibot";
-import { Frame, HttpClient, WebSockets, SchemaValidationError } from "../../src/index.js";
+import { CloseReason, Frame, HttpClient, WebSockets, SchemaValidationError } from "../../src/index.js";
 import { MockEngine } from "../../src/testing/index.js";
 import {
   JsonRpcClient,
@@ -275,5 +275,59 @@ describe("JsonRpcClient at scale", () => {
     const rpc = new JsonRpcClient(await client.webSocketSession("ws://mock.test/"));
     assert.deepEqual(await rpc.batch([["a"], ["b"], ["c"]]), ["a", "b", "c"]);
     await rpc.close();
+  });
+});
+
+describe("JsonRpcClient: subscriptions' backpressure and end", () => {
+  test("a loop that does not keep up stops the reading of the socket: the peer's sends wait, nothing is lost", { timeout: 30_000 }, async () => {
+    const TOTAL = 5_000;
+    let sent = 0;
+    const engine = new MockEngine(async (session) => {
+      for await (const frame of session.incoming) {
+        const { id } = JSON.parse((frame as Frame.Text).readText()) as { id: number; method: string };
+        await session.send(JSON.stringify({ jsonrpc: "2.0", id, result: "0xs" }));
+        for (let n = 0; n < TOTAL; n++) {
+          await session.send(JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription: "0xs", result: n } }));
+          sent++;
+        }
+      }
+    });
+    const client = new HttpClient(engine, (config) => config.install(WebSockets));
+    const rpc = new JsonRpcClient(await client.webSocketSession("ws://mock.test/"), { bufferSize: 16 });
+    const items = await rpc.subscribe<number>("eth_subscribe", ["newHeads"]);
+    await delay(300);
+    const early = sent;
+    await delay(300);
+    // The subscription holds 16, the session's channels and the in-memory connection's buffer (64 KiB)
+    // a bounded number more: the peer is waiting, far from done.
+    assert.equal(sent, early, "the peer went on sending to a loop that read none");
+    assert.ok(sent < TOTAL / 2, `the peer sent ${sent} of ${TOTAL} to a loop that read none`);
+    let expected = 0;
+    for await (const n of items) {
+      assert.equal(n, expected++);
+      if (expected === TOTAL) break;
+    }
+    assert.equal(sent, TOTAL);
+    await rpc.close();
+  });
+
+  test("over one session, a subscription whose connection the peer ends throws RpcConnectionLostError", T, async () => {
+    const engine = new MockEngine(async (session) => {
+      for await (const frame of session.incoming) {
+        const { id } = JSON.parse((frame as Frame.Text).readText()) as { id: number };
+        await session.send(JSON.stringify({ jsonrpc: "2.0", id, result: 9 }));
+        await session.send(JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription: 9, result: "last" } }));
+        await session.close(new CloseReason(CloseReason.Codes.GOING_AWAY, "going away"));
+      }
+    });
+    const client = new HttpClient(engine, (config) => config.install(WebSockets));
+    const rpc = new JsonRpcClient(await client.webSocketSession("ws://mock.test/"));
+    const items = await rpc.subscribe("eth_subscribe", ["x"]);
+    assert.equal(items.id, 9);
+    assert.deepEqual(await items.next(), { value: "last", done: false });
+    const error = await items.next().catch((e: unknown) => e);
+    assert.ok(error instanceof RpcConnectionLostError, String(error));
+    assert.deepEqual(engine.errors, []);
+    assert.equal(error.closeReason?.code, 1001);
   });
 });
