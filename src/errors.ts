@@ -34,7 +34,8 @@ export type WebSocketErrorCode =
   | "KITE_ERR_RPC_TIMEOUT"
   | "KITE_ERR_RPC_CONNECTION_LOST"
   | "KITE_ERR_RPC_CLOSED"
-  | "KITE_ERR_RPC_PROTOCOL";
+  | "KITE_ERR_RPC_PROTOCOL"
+  | "KITE_ERR_GRAPHQL";
 
 /** Options of every `WebSocketError`: the standard `cause`, and a `code` narrower than the class's own. */
 export interface WebSocketErrorOptions {

@@ -93,6 +93,7 @@ const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: "engine/", forbidden: /^(plugins\/|server\/|cli\/)/, why: "engines know nothing of plugins" },
   { layer: "server/", forbidden: /^(plugins\/|client\/|cli\/)/, why: "the server shares the core, not the client" },
   { layer: "rpc/", forbidden: /^(node:|transport\/|client\/|server\/|cli\/|engine\/(?!config-checks)|plugins\/(?!reconnect\/reconnecting-session))/, why: "calls run over any session, in any runtime: they know sessions, not sockets, engines or the client" },
+  { layer: "graphql/", forbidden: /^(node:|transport\/|client\/|server\/|cli\/|engine\/(?!config-checks)|plugins\/(?!reconnect\/(reconnecting-session|policy)))/, why: "GraphQL runs on the calls layer over any session, in any runtime" },
   { layer: "util/", forbidden: /^(?!node:|util\/)[a-z]+\//, why: "util holds small pure helpers that depend on nothing of ours" },
 ];
 

@@ -16,7 +16,7 @@ export {
   type ShouldReconnect,
 } from "./reconnect-config.js";
 export { ReconnectingWebSocketSession } from "./reconnecting-session.js";
-export type { ReconnectState, ReconnectTarget, ReconnectTargetContext, ReconnectOptions, OnOpenHook } from "./reconnect-types.js";
+export type { ReconnectState, ReconnectTarget, ReconnectTargetContext, ReconnectOptions, OnOpenHook, RetryRule } from "./reconnect-types.js";
 export type {
   ReconnectEvent,
   ReconnectEventMap,

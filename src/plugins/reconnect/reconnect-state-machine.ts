@@ -11,7 +11,7 @@ import { backoffDelay, type ReconnectCause } from "./policy.js";
 import { ReplayQueue, checkReplayable } from "./replay-queue.js";
 import { ReconnectGaveUpError } from "./errors.js";
 import type { ReconnectSettings } from "./reconnect-config.js";
-import type { OnOpenHook, ReconnectDeps, ReconnectState, ReconnectTarget, StopMode, StopRequest } from "./reconnect-types.js";
+import type { OnOpenHook, ReconnectDeps, RetryRule, ReconnectState, ReconnectTarget, StopMode, StopRequest } from "./reconnect-types.js";
 import { connectAttempt, type AttemptOutcome } from "./reconnect-attempt.js";
 import { ReconnectConnection, type ConnectionHost } from "./reconnect-connection.js";
 import { decideRetry } from "./retry-decision.js";
@@ -120,6 +120,34 @@ export class ReconnectStateMachine {
   }
 
   /** Adds a hook run on every new connection; returns a function that removes it. */
+  /** Rules a protocol on top adds (see `ReconnectingWebSocketSession.addRetryRule`), asked before `shouldReconnect`. */
+  private readonly retryRules: RetryRule[] = [];
+
+  addRetryRule(rule: RetryRule): () => void {
+    this.retryRules.push(rule);
+    return () => {
+      const at = this.retryRules.indexOf(rule);
+      if (at >= 0) this.retryRules.splice(at, 1);
+    };
+  }
+
+  /** The settings a retry is decided with: `shouldReconnect` behind the rules, if any were added. */
+  private decisionSettings(): ReconnectSettings {
+    if (this.retryRules.length === 0) return this.settings;
+    const rules = [...this.retryRules];
+    const shouldReconnect = this.settings.shouldReconnect;
+    return {
+      ...this.settings,
+      shouldReconnect: (cause, context) => {
+        for (const rule of rules) {
+          const verdict = rule(cause);
+          if (verdict !== undefined) return verdict;
+        }
+        return shouldReconnect(cause, context);
+      },
+    };
+  }
+
   addHook(hook: OnOpenHook): () => void {
     this.hooks.push(hook);
     return () => {
@@ -168,7 +196,7 @@ export class ReconnectStateMachine {
         }
         if (this.stopping !== null) break;
       }
-      const next = decideRetry(cause, { attempt, streak: this.attemptValue, waits: waits++, opened }, this.settings);
+      const next = decideRetry(cause, { attempt, streak: this.attemptValue, waits: waits++, opened }, this.decisionSettings());
       if (!next.retry) {
         gaveUp = { why: next.why, cause: next.cause, attempts: attempt };
         break;

@@ -5,6 +5,7 @@ import type { WebSocketContentConverter } from "../../serialization/converter.js
 import type { CloseReason } from "../../protocol/close-reason.js";
 import type { Duration } from "../../util/duration.js";
 import type { QueueLimits, QueueOverflowPolicy, ReconnectSettings, ShouldReconnect } from "./reconnect-config.js";
+import type { ReconnectCause } from "./policy.js";
 
 /**
  * Where a reconnecting session is: `connecting` (an attempt is under way), `open`, `retrying`
@@ -35,6 +36,13 @@ export type ReconnectTarget =
  * with 1011, and its error goes to `shouldReconnect`.
  */
 export type OnOpenHook = (session: DefaultWebSocketSession) => void | Promise<void>;
+
+/**
+ * What a protocol on top of a reconnecting session knows about how connections end: `true` to retry
+ * after `cause`, `false` to stop, `undefined` to leave it to `shouldReconnect` (GraphQL's 4429 is
+ * worth a retry, its 4403 is not, where the default policy takes every 4xxx code for the server's decision).
+ */
+export type RetryRule = (cause: ReconnectCause) => boolean | undefined;
 
 /**
  * Options of one reconnecting session. Every setting of the Reconnect plugin can be overridden here

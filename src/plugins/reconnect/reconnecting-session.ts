@@ -13,7 +13,8 @@ import type { InferInput, InferOutput, StandardSchemaV1 } from "../../serializat
 import type { Frame } from "../../protocol/frame.js";
 import { CloseReason, closeReasonOf } from "../../protocol/close-reason.js";
 import type { EndedEvent, ReconnectEvent, ReconnectEventType, ReconnectListener } from "./events.js";
-import type { OnOpenHook, ReconnectDeps, ReconnectState, ReconnectTarget } from "./reconnect-types.js";
+import type { OnOpenHook, ReconnectDeps, ReconnectState, ReconnectTarget, RetryRule } from "./reconnect-types.js";
+import { typeError } from "../../util/describe-value.js";
 import { toRequestOptions } from "./reconnect-attempt.js";
 import { ReconnectStateMachine } from "./reconnect-state-machine.js";
 
@@ -103,6 +104,16 @@ export class ReconnectingWebSocketSession implements AsyncDisposable {
   onOpen(hook: OnOpenHook): () => void {
     if (typeof hook !== "function") throw new TypeError("onOpen takes a function (session) => void | Promise<void>");
     return this.machine.addHook(hook);
+  }
+
+  /**
+   * Adds what a protocol on top knows about its close codes and errors (see `RetryRule`), asked before
+   * `shouldReconnect`, in the order added; `maxAttempts` still bounds the retries. Returns a function
+   * that removes the rule. `kite-ws/graphql` adds one for graphql-transport-ws's codes.
+   */
+  addRetryRule(rule: RetryRule): () => void {
+    if (typeof rule !== "function") throw typeError("addRetryRule(rule): rule", "a function (cause) => boolean | undefined", rule);
+    return this.machine.addRetryRule(rule);
   }
 
   /**

@@ -1,0 +1,166 @@
+// GraphQLWsClient over MockEngine, against a graphql-transport-ws server scripted here: the opening
+// (connection_init with params, ack, its timeout), operations, errors, complete both ways, pings,
+// and the close codes that end the client.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { CloseReason, Frame, HttpClient, WebSockets } from "../../src/index.js";
+import { MockEngine, type MockServerSession } from "../../src/testing/index.js";
+import { GraphQLWsClient, GraphQLWsError } from "../../src/graphql/index.js";
+import { RpcClosedError } from "../../src/rpc/index.js";
+
+const T = { timeout: 10_000 };
+const delay = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
+
+interface Message {
+  type: string;
+  id?: string;
+  payload?: { query?: string; variables?: Record<string, unknown> } & Record<string, unknown>;
+}
+
+/** A scripted server: acks (unless told not to), answers `{ hello }`, streams `ticks`, records everything. */
+class Server {
+  readonly received: Message[] = [];
+  session: MockServerSession | null = null;
+  ack = true;
+
+  handler = async (session: MockServerSession): Promise<void> => {
+    this.session = session;
+    const streams = new Map<string, boolean>();
+    let closed = false;
+    void session.closeReason.then(() => (closed = true));
+    for await (const frame of session.incoming) {
+      const message = JSON.parse((frame as Frame.Text).readText()) as Message;
+      this.received.push(message);
+      const send = (value: unknown): Promise<void> => session.send(JSON.stringify(value));
+      if (message.type === "connection_init") {
+        if (message.payload?.token === "bad") await session.close(new CloseReason(4403, "Forbidden"));
+        else if (this.ack) await send({ type: "connection_ack" });
+      } else if (message.type === "ping") {
+        await send({ type: "pong" });
+      } else if (message.type === "subscribe") {
+        const id = message.id!;
+        const query = message.payload?.query ?? "";
+        if (query.includes("hello")) {
+          await send({ id, type: "next", payload: { data: { hello: "world" } } });
+          await send({ id, type: "complete" });
+        } else if (query.includes("broken")) {
+          await send({ id, type: "error", payload: [{ message: "Cannot query field \"broken\"" }] });
+        } else if (query.includes("ticks")) {
+          streams.set(id, true);
+          void (async () => {
+            for (let n = 1; streams.get(id) === true && !closed; n++) {
+              await send({ id, type: "next", payload: { data: { ticks: n } } }).catch(() => {});
+              await delay(5);
+              if (query.includes("three") && n === 3) {
+                await send({ id, type: "complete" });
+                break;
+              }
+            }
+          })();
+        }
+      } else if (message.type === "complete") {
+        streams.set(message.id!, false);
+      }
+    }
+  };
+}
+
+async function connect(server: Server, options?: ConstructorParameters<typeof GraphQLWsClient>[1]) {
+  const engine = new MockEngine(server.handler, { protocols: ["graphql-transport-ws"] });
+  const client = new HttpClient(engine, (config) => config.install(WebSockets));
+  const session = await client.webSocketSession({ url: "ws://mock.test/graphql", protocols: ["graphql-transport-ws"] });
+  return new GraphQLWsClient(session, options);
+}
+
+describe("GraphQLWsClient over one session (MockEngine)", () => {
+  test("connection_init carries the params, then a query resolves with its result", T, async () => {
+    const server = new Server();
+    const gql = await connect(server, { connectionParams: async () => ({ token: "good" }) });
+    const { data, errors } = await gql.execute<{ hello: string }>({ query: "{ hello }" });
+    assert.deepEqual(data, { hello: "world" });
+    assert.equal(errors, undefined);
+    assert.deepEqual(server.received[0], { type: "connection_init", payload: { token: "good" } });
+    assert.equal(server.received[1].type, "subscribe");
+    await gql.close();
+  });
+
+  test("an error message rejects with GraphQLWsError carrying the errors", T, async () => {
+    const gql = await connect(new Server());
+    const error = await gql.execute({ query: "{ broken }" }).catch((e: unknown) => e);
+    assert.ok(error instanceof GraphQLWsError, String(error));
+    assert.deepEqual(error.errors, [{ message: 'Cannot query field "broken"' }]);
+    await gql.close();
+  });
+
+  test("a finite subscription ends with the server's complete; break on an endless one sends complete", T, async () => {
+    const server = new Server();
+    const gql = await connect(server);
+    const seen: unknown[] = [];
+    for await (const result of gql.subscribe<{ ticks: number }>({ query: "subscription three { ticks }" })) seen.push(result.data?.ticks);
+    assert.deepEqual(seen, [1, 2, 3]);
+    let count = 0;
+    for await (const result of gql.subscribe<{ ticks: number }>({ query: "subscription { ticks }" })) {
+      assert.equal(result.data?.ticks, ++count);
+      if (count === 4) break;
+    }
+    await delay(20);
+    const completes = server.received.filter((m) => m.type === "complete");
+    assert.equal(completes.length, 1);
+    assert.equal(gql.activeOperations, 0);
+    await gql.close();
+  });
+
+  test("the server's ping is answered with a pong", T, async () => {
+    const server = new Server();
+    const gql = await connect(server);
+    await gql.execute({ query: "{ hello }" });
+    const pongs = new Promise<unknown>((resolve) => {
+      const original = server.session!;
+      void (async () => {
+        await original.send(JSON.stringify({ type: "ping" }));
+      })();
+      const check = setInterval(() => {
+        if (server.received.some((m) => m.type === "pong")) {
+          clearInterval(check);
+          resolve(true);
+        }
+      }, 5);
+    });
+    assert.equal(await pongs, true);
+    await gql.close();
+  });
+
+  test("no connection_ack in time: the connection closes 4504 and operations fail with GraphQLWsError", T, async () => {
+    const server = new Server();
+    server.ack = false;
+    const gql = await connect(server, { ackTimeout: "100ms" });
+    const error = await gql.execute({ query: "{ hello }" }).catch((e: unknown) => e);
+    assert.ok(error instanceof GraphQLWsError && error.closeCode === 4504, String(error));
+    assert.equal((await server.session!.closeReason)?.code, 4504);
+  });
+
+  test("4403 on a bad token ends the client with GraphQLWsError", T, async () => {
+    const gql = await connect(new Server(), { connectionParams: { token: "bad" } });
+    const error = await gql.execute({ query: "{ hello }" }).catch((e: unknown) => e);
+    assert.ok(error instanceof GraphQLWsError, String(error));
+  });
+
+  test("close() ends subscriptions and rejects what comes after with RpcClosedError", T, async () => {
+    const gql = await connect(new Server());
+    const ticks = gql.subscribe({ query: "subscription { ticks }" });
+    assert.equal((await ticks.next()).done, false);
+    await gql.close();
+    // What was buffered may still come; then the loop ends.
+    for (let result = await ticks.next(); result.done !== true; result = await ticks.next());
+    await assert.rejects(gql.execute({ query: "{ hello }" }), RpcClosedError);
+  });
+
+  test("wrong arguments are TypeErrors that name them", T, async () => {
+    const gql = await connect(new Server());
+    await assert.rejects(gql.execute({ query: "" }), /request.query must be a GraphQL document/);
+    await assert.rejects(gql.execute(null as never), /request must be an object/);
+    assert.throws(() => gql.subscribe({ query: "{ a }", variables: 5 as never }), /request.variables must be an object/);
+    assert.throws(() => new GraphQLWsClient({} as never), /session must be a WebSocket session/);
+    await gql.close();
+  });
+});
