@@ -3,7 +3,12 @@ export interface GraphQLFormattedError {
   /** What went wrong, for a developer. */
   readonly message: string;
   /** Where in the document, when the error is about a part of it. */
-  readonly locations?: readonly { readonly line: number; readonly column: number }[];
+  readonly locations?: readonly {
+    /** 1-based line in the document. */
+    readonly line: number;
+    /** 1-based column in the line. */
+    readonly column: number;
+  }[];
   /** The path of the field that failed, for an error in a resolver. */
   readonly path?: readonly (string | number)[];
   /** Whatever else the server adds (a `code`, ...). */
@@ -12,8 +17,11 @@ export interface GraphQLFormattedError {
 
 /** One result of an operation: `data` and/or `errors` (a resolver that failed gives both). */
 export interface ExecutionResult<TData = Record<string, unknown>, TExtensions = Record<string, unknown>> {
+  /** The data, null when the operation failed as a whole; absent when nothing ran. */
   readonly data?: TData | null;
+  /** What failed (resolvers that threw, with their `path`); absent when nothing did. */
   readonly errors?: readonly GraphQLFormattedError[];
+  /** Whatever else the server adds (tracing, costs). */
   readonly extensions?: TExtensions;
 }
 
@@ -31,8 +39,16 @@ export type TypedDocumentString<TData, TVariables> = string & {
  * its source text is sent, read from `loc.source.body` (documents parsed with `noLocation` have none).
  */
 export interface DocumentWithSource<TData = unknown, TVariables = unknown> {
+  /** graphql-js's node kind of a document. */
   readonly kind: "Document";
-  readonly loc?: { readonly source: { readonly body: string } };
+  /** Where the document was parsed from. */
+  readonly loc?: {
+    /** The source parsed. */
+    readonly source: {
+      /** Its text: what is sent. */
+      readonly body: string;
+    };
+  };
   /** Never present: carries the types (as `TypedDocumentNode` does). */
   readonly __apiType?: (variables: TVariables) => TData;
 }
@@ -41,7 +57,10 @@ export interface DocumentWithSource<TData = unknown, TVariables = unknown> {
 export interface GraphQLRequest<TData = Record<string, unknown>, TVariables = Record<string, unknown>> {
   /** The document: text, a typed string, or a parsed document with its source. */
   readonly query: string | TypedDocumentString<TData, TVariables> | DocumentWithSource<TData, TVariables>;
+  /** The values of the document's variables. */
   readonly variables?: TVariables;
+  /** Which operation of the document to run, when it has several. */
   readonly operationName?: string;
+  /** Protocol extensions for the server (persisted queries, ...). */
   readonly extensions?: Readonly<Record<string, unknown>>;
 }

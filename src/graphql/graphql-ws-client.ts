@@ -30,7 +30,7 @@ import { CloseCodes, FATAL_CLOSE_CODES, RETRIED_CLOSE_CODES, complete, parseServ
  * const gql = new GraphQLWsClient(client.reconnectingSession({ url, protocols: ["graphql-transport-ws"] }));
  * for await (const { data } of gql.subscribe({ query: "subscription { ticks }" })) console.log(data);
  */
-export class GraphQLWsClient implements AsyncDisposable, LinkListener, OperationHost {
+export class GraphQLWsClient implements AsyncDisposable {
   private readonly settings: ClientSettings;
   private readonly link: RpcLink;
   private readonly gate = new ReadGate();
@@ -55,13 +55,13 @@ export class GraphQLWsClient implements AsyncDisposable, LinkListener, Operation
       this.link = new ReconnectingLink(session);
       session.addRetryRule(retryRule);
       this.ready = Promise.resolve();
-      this.link.start(this, this.gate);
+      this.link.start(this satisfies LinkListener, this.gate);
     } else if (session instanceof WebSocketSession) {
       const link = (this.link = new SessionLink(session));
       this.ready = connectionHandshake(session, this.settings.connectionParams, this.settings.ackTimeoutMillis).then(
         () => {
           this.acknowledged(session);
-          link.start(this, this.gate);
+          link.start(this satisfies LinkListener, this.gate);
         },
         async (error: unknown) => {
           // The opening failed (no ack, a refusal by close code, a connectionParams that threw).
@@ -113,6 +113,7 @@ export class GraphQLWsClient implements AsyncDisposable, LinkListener, Operation
     await this.link.close();
   }
 
+  /** `await using gql = new GraphQLWsClient(...)`: `close()` when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -216,7 +217,7 @@ export class GraphQLWsClient implements AsyncDisposable, LinkListener, Operation
     const payload = requestPayload(request);
     const { signal, retry, schema } = checkOperationOptions(options, kind === "single" ? "execute" : "subscribe");
     const id = String(++this.lastId);
-    const operation = new Operation(id, subscribe(id, payload), kind, kind === "subscription" || retry, schema, this.settings.bufferSize, this.gate, this);
+    const operation = new Operation(id, subscribe(id, payload), kind, kind === "subscription" || retry, schema, this.settings.bufferSize, this.gate, this satisfies OperationHost);
     const refused = this.endedError ?? (signal?.aborted === true ? abortError(signal.reason) : null);
     if (refused !== null) {
       operation.end(refused);
