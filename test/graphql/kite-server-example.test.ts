@@ -47,7 +47,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 graphqlScenarios("GraphQLWsClient against the kite-ws route of examples/graphql-over-websocket.ts", async (): Promise<GraphQLPeer> => {
   const lines: string[] = [];
-  let { child, port } = await spawnServer(0, lines);
+  const started = await spawnServer(0, lines);
+  const port = started.port;
+  let child = started.child;
   const values = (prefix: string): string[] => lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
   return {
     url: `ws://127.0.0.1:${port}/graphql`,
@@ -58,7 +60,7 @@ graphqlScenarios("GraphQLWsClient against the kite-ws route of examples/graphql-
     ping: () => {},
     restart: async () => {
       await stop(child);
-      ({ child } = await spawnServer(port, lines));
+      child = (await spawnServer(port, lines)).child;
     },
     [Symbol.asyncDispose]: () => stop(child),
   };
