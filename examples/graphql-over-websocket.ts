@@ -1,19 +1,21 @@
 // GraphQL over WebSocket with kite-ws, both ends: a kite-ws server route that speaks the
 // graphql-transport-ws protocol (graphql-ws's) on graphql-js, and kite-ws/graphql's client on a
 // reconnecting session. Run as is, it serves on a free port, runs a query and a subscription, and exits.
-// With SERVE=1 it only serves, on PORT (8080 when unset), and logs what the server sees, one line each
-// (the tests drive it that way against the same scenarios as graphql-ws's own server).
+// With SERVE=1 it only serves, on PORT (8080 when unset), and logs what the server sees, one line each.
+// Imported, it runs nothing and gives its route (`graphqlRoute`). The tests drive it both ways, and in
+// MockEngine, against the same scenarios as graphql-ws's own server.
 //
 // Run it (in a project with kite-ws and graphql installed) with:
 //     npx tsx graphql-over-websocket.ts
 import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, execute, parse, subscribe, validate, type ExecutionResult } from "graphql";
+import { pathToFileURL } from "node:url";
 import { CloseReason, Frame, HttpClient, WebSockets } from "kite-ws";
 import { Reconnect } from "kite-ws/reconnect";
 import { serve, type DefaultWebSocketServerSession } from "kite-ws/server";
 import { GraphQLWsClient, GraphQLWsError } from "kite-ws/graphql";
 
 const delay = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
-const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const stdoutLog = (line: string): void => void process.stdout.write(`${line}\n`);
 
 // --- The schema: what both ends talk about. ---
 
@@ -69,7 +71,12 @@ interface ClientMessage {
   readonly payload?: { readonly query?: unknown; readonly variables?: Record<string, unknown>; readonly operationName?: string; readonly token?: unknown } | null;
 }
 
-async function graphqlTransportWs(session: DefaultWebSocketServerSession): Promise<void> {
+/** The route's handler; `log` gets one line for each thing the server sees that a test may ask about. */
+export function graphqlRoute(log: (line: string) => void = stdoutLog): (session: DefaultWebSocketServerSession) => Promise<void> {
+  return (session) => graphqlTransportWs(session, log);
+}
+
+async function graphqlTransportWs(session: DefaultWebSocketServerSession, log: (line: string) => void): Promise<void> {
   const send = (message: unknown): Promise<void> => session.send(JSON.stringify(message)).catch(() => {});
   const close = (code: number, reason: string): Promise<void> => session.close(new CloseReason(code, reason));
   const operations = new Map<string, AsyncIterator<ExecutionResult> | null>();
@@ -165,14 +172,18 @@ async function graphqlTransportWs(session: DefaultWebSocketServerSession): Promi
 }
 
 async function startServer(port: number) {
-  return serve({ host: "127.0.0.1", port }, (routes) => routes.webSocket("/graphql", graphqlTransportWs, { protocols: ["graphql-transport-ws"] }));
+  return serve({ host: "127.0.0.1", port }, (routes) => routes.webSocket("/graphql", graphqlRoute(), { protocols: ["graphql-transport-ws"] }));
 }
 
 // --- Serve only (SERVE=1), for the tests; otherwise, the client too. ---
 
-if (process.env.SERVE === "1") {
+const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+
+if (!runDirectly) {
+  // Imported: the route only.
+} else if (process.env.SERVE === "1") {
   const server = await startServer(Number(process.env.PORT ?? 8080));
-  log(`listening on ${server.port}`);
+  stdoutLog(`listening on ${server.port}`);
   // Until stdin ends (the parent goes away), or a signal.
   process.stdin.resume();
   process.stdin.on("end", () => void server.close().then(() => process.exit(0)));

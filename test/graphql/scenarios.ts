@@ -4,6 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HttpClient, WebSockets } from "../../src/index.js";
+import type { ReconnectConfig } from "../../src/plugins/reconnect/index.js";
 import { GraphQLWsClient, GraphQLWsError } from "../../src/graphql/index.js";
 import { reconnectClient } from "../plugins/reconnect/helpers.js";
 import { within } from "../helpers/ws-peer.js";
@@ -21,6 +22,14 @@ export interface GraphQLPeer extends AsyncDisposable {
   ping(): void;
   /** Drops every connection and serves again on the same port. */
   restart(): Promise<void>;
+  /** A client that reaches it (CIO over the network, or MockEngine); with Reconnect configured by `reconnect` when given. */
+  client?(reconnect?: (r: ReconnectConfig) => void): HttpClient;
+}
+
+/** Over the network (CIO) unless the peer brings its own engine. */
+function clientFor(peer: GraphQLPeer, reconnect?: (r: ReconnectConfig) => void): HttpClient {
+  if (peer.client !== undefined) return peer.client(reconnect);
+  return reconnect === undefined ? new HttpClient((config) => config.install(WebSockets)) : reconnectClient(reconnect);
 }
 
 const T = { timeout: 20_000 };
@@ -39,7 +48,7 @@ export function graphqlScenarios(title: string, start: () => Promise<GraphQLPeer
   describe(title, () => {
     test("queries, resolver errors, a finite and an endless subscription, complete on break", T, async () => {
       await using peer = await start();
-      const client = new HttpClient((config) => config.install(WebSockets));
+      const client = clientFor(peer);
       await using gql = new GraphQLWsClient(await client.webSocketSession({ url: peer.url, protocols: PROTOCOLS }), { connectionParams: { token: "t1" } });
       assert.deepEqual(await gql.execute({ query: "{ hello token }" }), { data: { hello: "world", token: "t1" } });
 
@@ -67,7 +76,7 @@ export function graphqlScenarios(title: string, start: () => Promise<GraphQLPeer
 
     test("a resolver error in a subscription's stream ends it with GraphQLWsError", T, async () => {
       await using peer = await start();
-      const client = new HttpClient((config) => config.install(WebSockets));
+      const client = clientFor(peer);
       await using gql = new GraphQLWsClient(await client.webSocketSession({ url: peer.url, protocols: PROTOCOLS }));
       const crashing = gql.subscribe<{ crashes: number }>({ query: "subscription { crashes }" });
       assert.deepEqual((await crashing.next()).value, { data: { crashes: 1 } });
@@ -79,7 +88,7 @@ export function graphqlScenarios(title: string, start: () => Promise<GraphQLPeer
 
     test("a server restart: connectionParams evaluated again, the subscription resumed", T, async () => {
       await using peer = await start();
-      const client = reconnectClient((r) => {
+      const client = clientFor(peer, (r) => {
         r.minDelay = "50ms";
         r.maxDelay = "100ms";
       });
@@ -102,7 +111,7 @@ export function graphqlScenarios(title: string, start: () => Promise<GraphQLPeer
 
     test("4403 on a bad token ends the client with GraphQLWsError and no retry", T, async () => {
       await using peer = await start();
-      const client = reconnectClient((r) => {
+      const client = clientFor(peer, (r) => {
         r.minDelay = "20ms";
         r.maxDelay = "40ms";
       });
@@ -118,7 +127,7 @@ export function graphqlScenarios(title: string, start: () => Promise<GraphQLPeer
 
     test("the server's ping is answered with a pong", T, async () => {
       await using peer = await start();
-      const client = new HttpClient((config) => config.install(WebSockets));
+      const client = clientFor(peer);
       await using gql = new GraphQLWsClient(await client.webSocketSession({ url: peer.url, protocols: PROTOCOLS }));
       await gql.execute({ query: "{ hello }" });
       peer.ping();
