@@ -18,6 +18,8 @@ export interface GraphQLWsClientOptions {
   readonly pongTimeout?: Duration;
   /** Results a subscription buffers for a slow loop before the socket stops being read. Default 1024. */
   readonly bufferSize?: number;
+  /** A lazy client (given a function that makes sessions): how long it stays connected after its last operation. Default 0. */
+  readonly lazyCloseTimeout?: Duration;
 }
 
 /** Options of one operation. */
@@ -44,6 +46,7 @@ export interface ClientSettings {
   readonly keepAliveMillis: number | null;
   readonly pongTimeoutMillis: number;
   readonly bufferSize: number;
+  readonly lazyCloseTimeoutMillis: number;
 }
 
 /** @internal */
@@ -51,8 +54,8 @@ export function checkClientOptions(options: unknown): ClientSettings {
   const name = "new GraphQLWsClient(session, options): options";
   if (options !== undefined && !isOptionsObject(options)) throw typeError(name, "an object", options);
   const given = options ?? {};
-  checkKeys(given, name, ["connectionParams", "ackTimeout", "keepAlive", "pongTimeout", "bufferSize"]);
-  const { connectionParams, ackTimeout, keepAlive, pongTimeout, bufferSize } = given;
+  checkKeys(given, name, ["connectionParams", "ackTimeout", "keepAlive", "pongTimeout", "bufferSize", "lazyCloseTimeout"]);
+  const { connectionParams, ackTimeout, keepAlive, pongTimeout, bufferSize, lazyCloseTimeout } = given;
   if (connectionParams !== undefined && typeof connectionParams !== "function" && !isOptionsObject(connectionParams)) {
     throw typeError("options.connectionParams", "an object or a function () => object | Promise<object>", connectionParams);
   }
@@ -62,6 +65,7 @@ export function checkClientOptions(options: unknown): ClientSettings {
     keepAliveMillis: keepAlive === undefined || keepAlive === null ? null : checkDuration(keepAlive, "options.keepAlive"),
     pongTimeoutMillis: pongTimeout === undefined ? 10_000 : checkDuration(pongTimeout, "options.pongTimeout"),
     bufferSize: bufferSize === undefined ? 1024 : checkWhole(bufferSize, "options.bufferSize", 1, "results"),
+    lazyCloseTimeoutMillis: lazyCloseTimeout === undefined ? 0 : checkDuration(lazyCloseTimeout, "options.lazyCloseTimeout", { zero: true }),
   };
 }
 

@@ -6,6 +6,7 @@ import { WebSocketSession } from "../session/websocket-session.js";
 import type { InferOutput, StandardSchemaV1 } from "../serialization/standard-schema.js";
 import { abortError } from "../errors.js";
 import { typeError } from "../util/describe-value.js";
+import { backgroundTimer } from "../util/timers.js";
 import { ReadGate } from "../rpc/read-gate.js";
 import { ReconnectingLink } from "../rpc/reconnecting-link.js";
 import { SessionLink } from "../rpc/session-link.js";
@@ -32,7 +33,10 @@ import { CloseCodes, FATAL_CLOSE_CODES, RETRIED_CLOSE_CODES, complete, parseServ
  */
 export class GraphQLWsClient implements AsyncDisposable {
   private readonly settings: ClientSettings;
-  private readonly link: RpcLink;
+  /** The session's link; null before a lazy client's first operation and after its idle close. */
+  private link: RpcLink | null = null;
+  /** Makes a session for a lazy client, or null. */
+  private readonly factory: (() => RpcSession) | null;
   private readonly gate = new ReadGate();
   private readonly operations = new Map<string, Operation>();
   private lastId = 0;
@@ -41,40 +45,76 @@ export class GraphQLWsClient implements AsyncDisposable {
   private readonly keepAlive: KeepAlive | null;
   /** Set once the client is over: what every operation ends with. */
   private endedError: Error | null = null;
-  /** A plain session: operations wait for its one acknowledgement. */
-  private readonly ready: Promise<void>;
+  /** Operations wait for this before they are sent: a plain session's one acknowledgement. */
+  private ready: Promise<void> = Promise.resolve();
+  /** A lazy client's wait after its last operation before it closes the session. */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(session: RpcSession, options?: GraphQLWsClientOptions) {
+  /**
+   * Over `session`, or lazily over sessions `session()` makes: then nothing connects before the first
+   * operation, and the session is closed `lazyCloseTimeout` after the last one ends.
+   */
+  constructor(session: RpcSession | (() => RpcSession), options?: GraphQLWsClientOptions) {
     this.settings = checkClientOptions(options);
     const { keepAliveMillis, pongTimeoutMillis } = this.settings;
     this.keepAlive =
       keepAliveMillis === null
         ? null
         : new KeepAlive(keepAliveMillis, pongTimeoutMillis, () => void this.connection?.send(ping()).catch(() => {}), () => this.connection?.terminate());
+    if (typeof session === "function") {
+      this.factory = session;
+    } else {
+      this.factory = null;
+      this.attach(session, "new GraphQLWsClient(session): session");
+    }
+  }
+
+  /** Takes `session` as the client's: starts its reading, and for a plain session its opening. */
+  private attach(session: unknown, name: string): RpcLink {
     if (session instanceof ReconnectingWebSocketSession) {
-      this.link = new ReconnectingLink(session);
+      const link = (this.link = new ReconnectingLink(session));
       session.addRetryRule(retryRule);
       this.ready = Promise.resolve();
-      this.link.start(this satisfies LinkListener, this.gate);
-    } else if (session instanceof WebSocketSession) {
-      const link = (this.link = new SessionLink(session));
-      this.ready = connectionHandshake(session, this.settings.connectionParams, this.settings.ackTimeoutMillis).then(
-        () => {
-          this.acknowledged(session);
-          link.start(this satisfies LinkListener, this.gate);
-        },
-        async (error: unknown) => {
-          // The opening failed (no ack, a refusal by close code, a connectionParams that threw).
-          const failure = await openingError(error, session);
-          this.endedError ??= failure;
-          this.finish(this.endedError, false);
-          throw this.endedError;
-        },
-      );
-      this.ready.catch(() => {});
-    } else {
-      throw typeError("new GraphQLWsClient(session): session", "a WebSocket session or a ReconnectingWebSocketSession", session);
+      link.start(this.listenerFor(link), this.gate);
+      return link;
     }
+    if (!(session instanceof WebSocketSession)) {
+      throw typeError(name, "a WebSocket session or a ReconnectingWebSocketSession", session);
+    }
+    const link = (this.link = new SessionLink(session));
+    this.ready = connectionHandshake(session, this.settings.connectionParams, this.settings.ackTimeoutMillis).then(
+      () => {
+        if (this.link !== link) return;
+        this.acknowledged(session);
+        link.start(this.listenerFor(link), this.gate);
+      },
+      async (error: unknown) => {
+        // The opening failed (no ack, a refusal by close code, a connectionParams that threw).
+        const failure = await openingError(error, session);
+        if (this.link !== link) throw failure;
+        this.endedError ??= failure;
+        this.finish(this.endedError, false);
+        throw this.endedError;
+      },
+    );
+    this.ready.catch(() => {});
+    return link;
+  }
+
+  /** The link's events, for as long as it is the client's (a lazy client's earlier links are ignored). */
+  private listenerFor(link: RpcLink): LinkListener {
+    return {
+      onFrame: (frame) => {
+        if (this.link === link) this.onFrame(frame);
+      },
+      onConnectionLost: (epoch, reason, error) => {
+        if (this.link === link) this.onConnectionLost(epoch, reason, error);
+      },
+      onReconnect: (session) => this.onReconnect(session, link),
+      onEnded: (reason, error) => {
+        if (this.link === link) this.onEnded(reason, error);
+      },
+    };
   }
 
   /** Operations running (subscriptions, and executions not answered yet). */
@@ -110,7 +150,8 @@ export class GraphQLWsClient implements AsyncDisposable {
   /** Ends every operation and closes the session with 1000 (a reconnecting one stops for good). */
   async close(): Promise<void> {
     if (this.endedError === null) this.finish((this.endedError = new RpcClosedError("The GraphQLWsClient is closed")), true);
-    await this.link.close();
+    this.cancelIdle();
+    await this.link?.close();
   }
 
   /** `await using gql = new GraphQLWsClient(...)`: `close()` when the scope ends. */
@@ -121,12 +162,11 @@ export class GraphQLWsClient implements AsyncDisposable {
   /** @internal */
   stop(operation: Operation): void {
     if (this.operations.get(operation.id) !== operation) return;
-    this.operations.delete(operation.id);
     if (this.endedError === null) void this.send(complete(operation.id));
+    this.forget(operation.id);
   }
 
-  /** @internal */
-  onFrame(frame: Frame): void {
+  private onFrame(frame: Frame): void {
     const message = frame instanceof Frame.Text ? parseServerMessage(frame.readText()) : null;
     if (message === null) {
       // PROTOCOL.md: a message that is not valid closes the connection with 4400.
@@ -147,40 +187,39 @@ export class GraphQLWsClient implements AsyncDisposable {
         return;
       case "error": {
         const operation = this.operations.get(message.id);
-        this.operations.delete(message.id);
+        this.forget(message.id);
         operation?.end(new GraphQLWsError(message.payload.map((error) => error.message).join("; ") || "The operation failed", message.payload));
         return;
       }
       case "complete": {
         const operation = this.operations.get(message.id);
-        this.operations.delete(message.id);
+        this.forget(message.id);
         operation?.end(null);
         return;
       }
     }
   }
 
-  /** @internal */
-  onConnectionLost(epoch: number, reason: CloseReason | null, error: Error | null): void {
+  private onConnectionLost(epoch: number, reason: CloseReason | null, error: Error | null): void {
     this.keepAlive?.stop();
     this.connection = null;
     if (reason !== null && FATAL_CLOSE_CODES.has(reason.code)) {
       this.endedError ??= closedBy(reason);
       this.finish(this.endedError, false);
-      void this.link.close();
+      void this.link?.close();
       return;
     }
     for (const operation of [...this.operations.values()]) {
       if (operation.resumable || operation.epoch > epoch) continue;
-      this.operations.delete(operation.id);
+      this.forget(operation.id);
       operation.end(new RpcConnectionLostError(`The connection ended before the operation was answered${describe(reason)}`, reason, error ? { cause: error } : undefined));
     }
   }
 
-  /** @internal A new connection of a reconnecting session: the protocol's opening, then the operations it carried before. */
-  async onReconnect(session: WebSocketSession): Promise<void> {
+  /** A new connection of a reconnecting session: the protocol's opening, then the operations it carried before. */
+  private async onReconnect(session: WebSocketSession, link: RpcLink): Promise<void> {
     await connectionHandshake(session, this.settings.connectionParams, this.settings.ackTimeoutMillis);
-    const epoch = this.link.sendEpoch;
+    const epoch = link.sendEpoch;
     const resent: Operation[] = [];
     try {
       for (const operation of this.operations.values()) {
@@ -198,8 +237,7 @@ export class GraphQLWsClient implements AsyncDisposable {
     this.acknowledged(session);
   }
 
-  /** @internal */
-  onEnded(reason: CloseReason | null, error: Error | null): void {
+  private onEnded(reason: CloseReason | null, error: Error | null): void {
     this.keepAlive?.stop();
     const byUs = this.endedError !== null;
     this.endedError ??= reason !== null && (FATAL_CLOSE_CODES.has(reason.code) || RETRIED_CLOSE_CODES.has(reason.code))
@@ -231,10 +269,12 @@ export class GraphQLWsClient implements AsyncDisposable {
       };
       signal.addEventListener("abort", onAbort, { once: true });
     }
+    this.cancelIdle();
+    const link = this.link ?? this.attach(this.factory?.(), "new GraphQLWsClient(session): session()");
     this.operations.set(id, operation);
     void this.ready.then(() => {
-      if (operation.isEnded) return;
-      operation.epoch = this.link.sendEpoch;
+      if (operation.isEnded || this.link !== link) return;
+      operation.epoch = link.sendEpoch;
       return this.send(operation.message);
     }, () => {});
     return operation;
@@ -242,7 +282,27 @@ export class GraphQLWsClient implements AsyncDisposable {
 
   /** Sends a message; one that cannot go out (the session is closed) is the connection's end, seen elsewhere. */
   private send(text: string): Promise<void> {
-    return this.link.send(text).catch(() => {});
+    return this.link === null ? Promise.resolve() : this.link.send(text).catch(() => {});
+  }
+
+  /** Forgets an operation that ended; a lazy client with none left closes its session after `lazyCloseTimeout`. */
+  private forget(id: string): void {
+    this.operations.delete(id);
+    if (this.factory === null || this.operations.size > 0 || this.link === null || this.endedError !== null) return;
+    this.cancelIdle();
+    this.idleTimer = backgroundTimer(() => {
+      const link = this.link;
+      if (link === null || this.operations.size > 0) return;
+      this.link = null;
+      this.connection = null;
+      this.keepAlive?.stop();
+      void link.close();
+    }, this.settings.lazyCloseTimeoutMillis);
+  }
+
+  private cancelIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   /** Ends every operation: subscriptions finish (cleanly when `clean`), executions reject with `error`. */

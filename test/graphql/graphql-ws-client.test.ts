@@ -7,6 +7,7 @@ import { CloseReason, Frame, HttpClient, WebSockets } from "../../src/index.js";
 import { MockEngine, type MockServerSession } from "../../src/testing/index.js";
 import { GraphQLWsClient, GraphQLWsError } from "../../src/graphql/index.js";
 import { RpcClosedError } from "../../src/rpc/index.js";
+import { Reconnect, type ReconnectingWebSocketSession } from "../../src/plugins/reconnect/index.js";
 
 const T = { timeout: 10_000 };
 const delay = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
@@ -161,6 +162,51 @@ describe("GraphQLWsClient over one session (MockEngine)", () => {
     await assert.rejects(gql.execute(null as never), /request must be an object/);
     assert.throws(() => gql.subscribe({ query: "{ a }", variables: 5 as never }), /request.variables must be an object/);
     assert.throws(() => new GraphQLWsClient({} as never), /session must be a WebSocket session/);
+    await gql.close();
+  });
+});
+
+describe("GraphQLWsClient in lazy mode", () => {
+  test("connects on the first operation, closes lazyCloseTimeout after the last one, connects again for the next", T, async () => {
+    const server = new Server();
+    let connections = 0;
+    const engine = new MockEngine(
+      async (session) => {
+        connections++;
+        await server.handler(session);
+      },
+      { protocols: ["graphql-transport-ws"] },
+    );
+    const client = new HttpClient(engine, (config) => {
+      config.install(WebSockets);
+      config.install(Reconnect);
+    });
+    const sessions: ReconnectingWebSocketSession[] = [];
+    const gql = new GraphQLWsClient(
+      () => {
+        const session = client.reconnectingSession({ url: "ws://mock.test/graphql", protocols: ["graphql-transport-ws"] });
+        sessions.push(session);
+        return session;
+      },
+      { lazyCloseTimeout: "50ms" },
+    );
+    await delay(50);
+    assert.equal(connections, 0, "a lazy client connected before any operation");
+    assert.deepEqual((await gql.execute({ query: "{ hello }" })).data, { hello: "world" });
+    let ticks = 0;
+    for await (const result of gql.subscribe<{ ticks: number }>({ query: "subscription three { ticks }" })) ticks = result.data?.ticks ?? 0;
+    assert.equal(ticks, 3);
+    assert.equal(connections, 1, "one connection served both operations");
+    await delay(150);
+    assert.equal((await sessions[0].ended).reason?.code, 1000, "the idle session was not closed");
+    assert.deepEqual((await gql.execute({ query: "{ hello }" })).data, { hello: "world" });
+    assert.equal(connections, 2);
+    await gql.close();
+  });
+
+  test("a function that does not give a session: a TypeError when the first operation needs one", T, async () => {
+    const gql = new GraphQLWsClient(() => ({}) as never);
+    assert.throws(() => gql.subscribe({ query: "subscription { ticks }" }), /session\(\) must be a WebSocket session/);
     await gql.close();
   });
 });
