@@ -35,7 +35,10 @@ export async function connectionHandshake(session: WebSocketSession, params: Con
           const cause = new ConnectTimeoutError(`No connection_ack within ${ackTimeoutMillis} ms`);
           throw new GraphQLWsError(`No connection_ack within ${ackTimeoutMillis} ms`, [], CloseCodes.CONNECTION_ACK_TIMEOUT, { cause });
         }
-        throw error;
+        // The server closed before its ack: its close code says whether another connection may do better.
+        const reason = await session.closeReason;
+        if (reason === null || reason.code === CloseReason.Codes.CLOSED_ABNORMALLY) throw error;
+        throw new GraphQLWsError(`The server closed the connection before its ack: ${reason.code}${reason.message === "" ? "" : ` ${reason.message}`}`, [], reason.code, { cause: error });
       }
       const message = frame instanceof Frame.Text ? parseServerMessage(frame.readText()) : null;
       if (message?.type === "connection_ack") return;

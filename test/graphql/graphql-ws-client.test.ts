@@ -3,7 +3,9 @@
 // and the close codes that end the client.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { CloseReason, Frame, HttpClient, WebSockets } from "../../src/index.js";
+import * as v from "valibot";
+import { CloseReason, Frame, HttpClient, SchemaValidationError, WebSockets } from "../../src/index.js";
+import { within } from "../helpers/ws-peer.js";
 import { MockEngine, type MockServerSession } from "../../src/testing/index.js";
 import { GraphQLWsClient, GraphQLWsError } from "../../src/graphql/index.js";
 import { RpcClosedError } from "../../src/rpc/index.js";
@@ -210,3 +212,124 @@ describe("GraphQLWsClient in lazy mode", () => {
     await gql.close();
   });
 });
+
+describe("GraphQLWsClient: keep-alive, retried close codes, signals, schemas, backpressure", () => {
+  /** A reconnecting client over `engine`, with short delays. */
+  function reconnecting(engine: MockEngine, options?: ConstructorParameters<typeof GraphQLWsClient>[1]) {
+    const client = new HttpClient(engine, (config) => {
+      config.install(WebSockets);
+      config.install(Reconnect, (r) => {
+        r.minDelay = "10ms";
+        r.maxDelay = "20ms";
+        r.minUptime = "10ms";
+      });
+    });
+    const session = client.reconnectingSession({ url: "ws://mock.test/graphql", protocols: ["graphql-transport-ws"] });
+    return { session, gql: new GraphQLWsClient(session, options) };
+  }
+
+  test("keepAlive: a pong that does not come takes the connection for dead; the subscription resumes on the next", T, async () => {
+    let connections = 0;
+    const server = new Server();
+    // The first connection's server never answers pings; the second one does.
+    const silent = new Server();
+    const engine = new MockEngine(async (session) => {
+      const handler = ++connections === 1 ? silentPings(silent.handler) : server.handler;
+      await handler(session);
+    }, { protocols: ["graphql-transport-ws"] });
+    const { gql, session } = reconnecting(engine, { keepAlive: "50ms", pongTimeout: "50ms" });
+    const ticks = gql.subscribe<{ ticks: number }>({ query: "subscription { ticks }" });
+    await within(
+      (async () => {
+        while (connections < 2) await delay(10);
+      })(),
+      3_000,
+      "a second connection after the missing pong",
+    );
+    assert.equal((await within(ticks.next(), 3_000, "a tick on the second connection")).done, false);
+    assert.ok(silent.received.some((m) => m.type === "ping"), "the client did not ping");
+    await gql.close();
+    await session.ended;
+  });
+
+  test("4500 from the server is retried by the reconnect policy (4xxx codes are not by default)", T, async () => {
+    let connections = 0;
+    const server = new Server();
+    const engine = new MockEngine(async (session) => {
+      if (++connections === 1) {
+        await session.close(new CloseReason(4500, "Internal server error"));
+        return;
+      }
+      await server.handler(session);
+    }, { protocols: ["graphql-transport-ws"] });
+    const { gql } = reconnecting(engine);
+    assert.deepEqual((await gql.execute({ query: "{ hello }" })).data, { hello: "world" });
+    assert.equal(connections, 2);
+    await gql.close();
+  });
+
+  test("a signal stops an operation: complete goes to the server, the loop ends with the reason", T, async () => {
+    const server = new Server();
+    const gql = await connect(server);
+    const controller = new AbortController();
+    const ticks = gql.subscribe({ query: "subscription { ticks }" }, { signal: controller.signal });
+    assert.equal((await ticks.next()).done, false);
+    controller.abort(new Error("enough"));
+    await assert.rejects(async () => {
+      for (;;) if ((await ticks.next()).done === true) return;
+    }, /enough/);
+    await delay(20);
+    assert.equal(server.received.filter((m) => m.type === "complete").length, 1);
+    await assert.rejects(gql.execute({ query: "{ hello }" }, { signal: AbortSignal.abort(new Error("already")) }), /already/);
+    await gql.close();
+  });
+
+  test("a schema checks each result's data and types it", T, async () => {
+    const gql = await connect(new Server());
+    const hello = v.object({ hello: v.string() });
+    const { data } = await gql.execute({ query: "{ hello }" }, { schema: hello });
+    assert.equal(data?.hello, "world");
+    await assert.rejects(gql.execute({ query: "{ hello }" }, { schema: v.object({ hello: v.number() }) }), SchemaValidationError);
+    await gql.close();
+  });
+
+  test("a subscription loop that does not keep up stops the reading: the server's sends wait", T, async () => {
+    let sent = 0;
+    const engine = new MockEngine(async (session) => {
+      for await (const frame of session.incoming) {
+        const message = JSON.parse((frame as Frame.Text).readText()) as Message;
+        if (message.type === "connection_init") await session.send(JSON.stringify({ type: "connection_ack" }));
+        if (message.type === "subscribe") {
+          for (let n = 0; n < 5_000; n++) {
+            await session.send(JSON.stringify({ id: message.id, type: "next", payload: { data: { n } } }));
+            sent++;
+          }
+        }
+      }
+    }, { protocols: ["graphql-transport-ws"] });
+    const client = new HttpClient(engine, (config) => config.install(WebSockets));
+    const gql = new GraphQLWsClient(await client.webSocketSession({ url: "ws://mock.test/", protocols: ["graphql-transport-ws"] }), { bufferSize: 16 });
+    const results = gql.subscribe<{ n: number }>({ query: "subscription { n }" });
+    await delay(300);
+    const early = sent;
+    await delay(200);
+    assert.equal(sent, early, "the server went on sending to a loop that read none");
+    assert.ok(sent < 2_500, `the server sent ${sent} of 5000`);
+    let expected = 0;
+    for await (const result of results) {
+      assert.equal(result.data?.n, expected++);
+      if (expected === 5_000) break;
+    }
+    await gql.close();
+  });
+});
+
+/** A server handler whose pings from the client are never answered (a dead peer that still holds the socket). */
+function silentPings(handler: (session: MockServerSession) => Promise<void>): (session: MockServerSession) => Promise<void> {
+  return async (session) => {
+    const original = session.send.bind(session);
+    (session as { send: (content: string) => Promise<void> }).send = (content: string) =>
+      content.includes('"type":"pong"') ? Promise.resolve() : original(content);
+    await handler(session);
+  };
+}
