@@ -7,61 +7,15 @@
 //
 // Run it (in a project with kite-ws and graphql installed) with:
 //     npx tsx graphql-over-websocket.ts
-import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, execute, parse, subscribe, validate, type ExecutionResult } from "graphql";
+import { execute, parse, subscribe, validate, type ExecutionResult } from "graphql";
 import { pathToFileURL } from "node:url";
 import { CloseReason, Frame, HttpClient, WebSockets } from "kite-ws";
 import { Reconnect } from "kite-ws/reconnect";
 import { serve, type DefaultWebSocketServerSession } from "kite-ws/server";
 import { GraphQLWsClient, GraphQLWsError } from "kite-ws/graphql";
+import { schema } from "./graphql-schema.js";
 
-const delay = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
 const stdoutLog = (line: string): void => void process.stdout.write(`${line}\n`);
-
-// --- The schema: what both ends talk about. ---
-
-const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({
-    name: "Query",
-    fields: {
-      hello: { type: GraphQLString, resolve: () => "world" },
-      token: { type: GraphQLString, resolve: (_source, _args, context: { token?: string }) => context.token ?? null },
-      fails: {
-        type: GraphQLString,
-        resolve: () => {
-          throw new Error("the resolver failed");
-        },
-      },
-    },
-  }),
-  subscription: new GraphQLObjectType({
-    name: "Subscription",
-    fields: {
-      count: {
-        type: GraphQLInt,
-        args: { to: { type: GraphQLInt } },
-        subscribe: async function* (_source: unknown, { to }: { to: number }) {
-          for (let n = 1; n <= to; n++) yield { count: n };
-        },
-      },
-      ticks: {
-        type: GraphQLInt,
-        subscribe: async function* () {
-          for (let n = 1; ; n++) {
-            await delay(10);
-            yield { ticks: n };
-          }
-        },
-      },
-      crashes: {
-        type: GraphQLInt,
-        subscribe: async function* () {
-          yield { crashes: 1 };
-          throw new Error("the stream crashed");
-        },
-      },
-    },
-  }),
-});
 
 // --- The server: graphql-transport-ws on one kite-ws session (graphql-ws's PROTOCOL.md). ---
 

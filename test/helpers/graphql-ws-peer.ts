@@ -1,66 +1,15 @@
 /**
  * graphql-ws's own server (`graphql-ws/use/ws` on a `ws` server, with graphql-js) as a peer for the
- * GraphQL client: a small schema (queries, a finite and an endless subscription, resolvers that
- * fail), a token check in `onConnect` (the token "bad" is refused: 4403), and counters of what the
+ * GraphQL client: the schema of examples/graphql-schema.ts (queries, a finite and an endless
+ * subscription, resolvers that fail), a token check in `onConnect` (the token "bad" is refused: 4403), and counters of what the
  * server saw. Bound to 127.0.0.1; the first start takes a free port, `restart()` the same one.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
-import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
-
-const delay = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
-
-export const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({
-    name: "Query",
-    fields: {
-      hello: { type: GraphQLString, resolve: () => "world" },
-      token: { type: GraphQLString, resolve: (_source, _args, context: { token?: string }) => context.token ?? null },
-      fails: {
-        type: GraphQLString,
-        resolve: () => {
-          throw new Error("the resolver failed");
-        },
-      },
-    },
-  }),
-  subscription: new GraphQLObjectType({
-    name: "Subscription",
-    fields: {
-      count: {
-        type: GraphQLInt,
-        args: { to: { type: GraphQLInt } },
-        subscribe: async function* (_source: unknown, { to }: { to: number }) {
-          for (let n = 1; n <= to; n++) yield { count: n };
-        },
-      },
-      ticks: {
-        type: GraphQLInt,
-        subscribe: async function* () {
-          for (let n = 1; ; n++) {
-            await delay(10);
-            yield { ticks: n };
-          }
-        },
-      },
-      crashes: {
-        type: GraphQLInt,
-        subscribe: async function* () {
-          yield { crashes: 1 };
-          throw new Error("the stream crashed");
-        },
-      },
-      refused: {
-        type: GraphQLInt,
-        subscribe: () => {
-          throw new Error("this subscription is refused");
-        },
-      },
-    },
-  }),
-});
+// The example's schema (it imports graphql only, so it loads here without kite-ws's name resolution).
+import { schema } from "../../examples/graphql-schema.js";
 
 export interface GraphQLWsPeer extends AsyncDisposable {
   readonly url: string;
