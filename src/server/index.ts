@@ -5,7 +5,9 @@
  */
 export { serve, type WebSocketServer } from "./serve.js";
 export { webSocketRoutes, type WebSocketRoutes, type CloseRoutesOptions } from "./routes.js";
-export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler, DefaultWebSocketServerSession } from "./routing.js";
+export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler } from "./routing.js";
+export { DefaultWebSocketServerSession } from "./server-session.js";
+export type { SlowSubscriberPolicy } from "./topics.js";
 export type { WebSocketServerRequest } from "./server-request.js";
 export type {
   WebSocketServerOptions,

@@ -1,11 +1,12 @@
 import { Socket } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { DefaultWebSocketSession } from "../session/default-session.js";
+import { Frame } from "../protocol/frame.js";
+import { contentToFrame, type SendContent } from "../serialization/frame-conversion.js";
 import { createSocketTransport } from "../transport/create-socket-transport.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { computeAccept } from "../protocol/handshake.js";
-import { collectRoutes, type DefaultWebSocketServerSession, type WebSocketRoute, type WebSocketRouting } from "./routing.js";
+import { collectRoutes, type WebSocketRoute, type WebSocketRouting } from "./routing.js";
 import { createServerRequest, requestHeader, requestPath, type WebSocketServerRequest } from "./server-request.js";
 import { resolveServerOptions, type ResolvedServerOptions, type WebSocketServerOptions } from "./server-options.js";
 import {
@@ -18,6 +19,8 @@ import {
   type RefusedUpgrade,
 } from "./server-handshake.js";
 import { report, runHandler } from "./session-runner.js";
+import { checkTopic, DefaultWebSocketServerSession } from "./server-session.js";
+import { TopicRegistry } from "./topics.js";
 import { answerExtensionOffers, MalformedExtensionOffer, type ExtensionAnswer } from "../extensions/server-negotiation.js";
 
 /** How `WebSocketRoutes.close()` ends the sessions. */
@@ -60,6 +63,13 @@ export interface WebSocketRoutes {
   handles(request: IncomingMessage): boolean;
   /** Sessions whose handler is running. */
   readonly sessions: ReadonlySet<DefaultWebSocketServerSession>;
+  /**
+   * Sends `content` (text, bytes or a whole Text/Binary frame) to every session subscribed to `topic`
+   * (`session.subscribe(topic)`): the frame is built once and queued on each, never waited for; a
+   * subscriber whose `outgoing` is full is handled by the `slowSubscriber` option. Returns how many
+   * sessions took it. Delivery is at most once; the order of one publisher's messages is kept.
+   */
+  publish(topic: string, content: SendContent): number;
   /**
    * Refuses new upgrades (503), closes every open session (1001 by default), and resolves when their
    * handlers are done, or when the timeout passes, after cutting the connections left. Later calls
@@ -104,6 +114,7 @@ function dropErrorGuard(socket: Duplex): void {
 
 class RouteHandler implements WebSocketRoutes {
   readonly sessions = new Set<DefaultWebSocketServerSession>();
+  private readonly topics: TopicRegistry;
   private readonly routes: ReadonlyMap<string, WebSocketRoute>;
   private readonly options: ResolvedServerOptions;
   /** Handlers still running (their sessions may have left `sessions` a moment before). */
@@ -115,6 +126,12 @@ class RouteHandler implements WebSocketRoutes {
   constructor(routes: ReadonlyMap<string, WebSocketRoute>, options: ResolvedServerOptions) {
     this.routes = routes;
     this.options = options;
+    this.topics = new TopicRegistry(options.slowSubscriber);
+  }
+
+  publish(topic: string, content: SendContent): number {
+    checkTopic(topic, "publish(topic, content): topic");
+    return this.topics.publish(topic, publishedFrame(content));
   }
 
   readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head?: Uint8Array): void => {
@@ -211,7 +228,7 @@ class RouteHandler implements WebSocketRoutes {
     socket.write(acceptResponseHead(computeAccept(check.key), protocol, agreed.header));
     const options = this.options;
     const transport = createSocketTransport(socket, "server", agreed, { maxFrameSize: options.maxFrameSize, head });
-    const session = new DefaultWebSocketSession({
+    const session = new DefaultWebSocketServerSession({
       transport,
       protocol,
       extensions: agreed.negotiated,
@@ -223,7 +240,7 @@ class RouteHandler implements WebSocketRoutes {
       maxMessageSize: options.maxMessageSize,
       pingIntervalMillis: options.pingIntervalMillis,
       timeoutMillis: options.timeoutMillis,
-    });
+    }, this.topics);
     // destroyOnError stays until the transport has attached its own listeners, a microtask later: an
     // error must find a listener in between. After that it is dropped, so an idle session's socket
     // holds one error listener, not an array of two.
@@ -260,15 +277,16 @@ class RouteHandler implements WebSocketRoutes {
     return chosen;
   }
 
-  private run(route: WebSocketRoute, session: DefaultWebSocketSession, request: WebSocketServerRequest): void {
+  private run(route: WebSocketRoute, session: DefaultWebSocketServerSession, request: WebSocketServerRequest): void {
     this.sessions.add(session);
     this.running++;
     void runHandler(route.handler, session, request, this.options, this.handlerDone);
   }
 
   /** Called once per session when its handler is done and the connection is gone; one function for all. */
-  private readonly handlerDone = (session: DefaultWebSocketSession): void => {
+  private readonly handlerDone = (session: DefaultWebSocketServerSession): void => {
     this.sessions.delete(session);
+    this.topics.leaveAll(session);
     if (--this.running === 0 && this.whenIdle !== null) {
       const resolve = this.whenIdle;
       this.whenIdle = null;
@@ -281,4 +299,11 @@ class RouteHandler implements WebSocketRoutes {
     if (this.running === 0) return Promise.resolve();
     return new Promise((resolve) => (this.whenIdle = resolve));
   }
+}
+
+/** What `publish` sends, as one frame: a whole Text or Binary message (a `TypeError` for anything else). */
+function publishedFrame(content: SendContent): Frame {
+  const frame = contentToFrame(content);
+  if (!(frame instanceof Frame.Text || frame instanceof Frame.Binary) || !frame.fin) throw new TypeError("publish(topic, content): content must be text, bytes or a whole Text/Binary frame (not a control frame or a fragment)");
+  return frame;
 }

@@ -1,9 +1,9 @@
-import type { DefaultWebSocketSession } from "../session/default-session.js";
 import { isValidSubprotocol } from "../protocol/handshake.js";
 import type { WebSocketServerRequest } from "./server-request.js";
 
-/** The session a server route's handler gets (Ktor's `DefaultWebSocketServerSession`): it sends unmasked frames. */
-export type DefaultWebSocketServerSession = DefaultWebSocketSession;
+import type { DefaultWebSocketServerSession } from "./server-session.js";
+
+export type { DefaultWebSocketServerSession };
 
 /**
  * A route's handler, as the block of Ktor's `webSocket("/path") { ... }`. When it returns (or its

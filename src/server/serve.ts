@@ -6,6 +6,7 @@ import { createWebSocketRoutes, type WebSocketRoutes } from "./routes.js";
 import type { WebSocketRouting } from "./routing.js";
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./server-options.js";
 import { report } from "./session-runner.js";
+import type { SendContent } from "../serialization/frame-conversion.js";
 
 /** A running server from `serve`. `await using server = await serve(...)` closes it at the end of the scope. */
 export interface WebSocketServer extends AsyncDisposable {
@@ -19,6 +20,11 @@ export interface WebSocketServer extends AsyncDisposable {
   readonly httpServer: HttpServer | HttpsServer;
   /** The routes, for their open `sessions`. */
   readonly routes: WebSocketRoutes;
+  /**
+   * Sends `content` to every session subscribed to `topic` (`session.subscribe(topic)`), building its
+   * frame once; returns how many sessions took it. See `WebSocketRoutes.publish`.
+   */
+  publish(topic: string, content: SendContent): number;
   /**
    * Stops listening, closes every open session with 1001 GOING_AWAY and waits for them and their
    * handlers (at most the `timeoutMillis` option, then the connections are cut), then for the server's
@@ -66,6 +72,7 @@ export async function serve(options: ServeOptions, configure: (routing: WebSocke
     url: `${scheme}://${urlHost(address.address)}:${address.port}`,
     httpServer,
     routes,
+    publish: (topic, content) => routes.publish(topic, content),
     close,
     [Symbol.asyncDispose]: close,
   };

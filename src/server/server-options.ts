@@ -1,3 +1,5 @@
+import type { SlowSubscriberPolicy } from "./topics.js";
+import { checkChoice } from "../util/checks.js";
 import type { ServerOptions as HttpsServerOptions } from "node:https";
 import type { ChannelConfig } from "../session/channel.js";
 import type { WebSocketContentConverter } from "../serialization/converter.js";
@@ -78,6 +80,11 @@ export interface WebSocketServerOptions {
    * either way.
    */
   readonly exposeErrors?: boolean;
+  /**
+   * What `publish` does with a subscriber whose `outgoing` is full: `"drop"` (the default) skips the
+   * message for it, `"close"` closes it with 1013 (try again later). Never buffered without bound.
+   */
+  readonly slowSubscriber?: SlowSubscriberPolicy;
 }
 
 /** `serve`'s settings: where to listen, TLS, and the routes' settings. */
@@ -113,6 +120,7 @@ export interface ResolvedServerOptions {
   readonly exposeErrors: boolean;
   /** Installed extensions (server side), chosen in this order. */
   readonly extensions: readonly ServerExtension[];
+  readonly slowSubscriber: SlowSubscriberPolicy;
 }
 
 /** @internal `ServeOptions` checked, with defaults filled in. */
@@ -138,6 +146,7 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "onError",
   "exposeErrors",
   "extensions",
+  "slowSubscriber",
 ]);
 const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeout", "handshakeTimeoutMillis"]);
 const DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
@@ -161,6 +170,7 @@ export function resolveServerOptions(options: WebSocketServerOptions = {}): Reso
     onError: checkOptionalFunction(options.onError, "onError") ?? reportToConsole,
     exposeErrors: checkOptionalBoolean(options.exposeErrors, "exposeErrors") ?? false,
     extensions: resolveExtensions(options.extensions),
+    slowSubscriber: options.slowSubscriber === undefined ? "drop" : checkChoice<SlowSubscriberPolicy>(options.slowSubscriber, "slowSubscriber", ["drop", "close"]),
   };
 }
 

@@ -1,6 +1,6 @@
 import { CloseReason } from "../protocol/close-reason.js";
 import { ClosedReceiveChannelError, ClosedSendChannelError } from "../errors.js";
-import type { DefaultWebSocketServerSession } from "./routing.js";
+import type { DefaultWebSocketSession } from "../session/default-session.js";
 
 /** The 1011 reason a client gets for a handler's error unless `exposeErrors` is set. */
 const INTERNAL_ERROR_REASON = "Internal error";
@@ -24,12 +24,12 @@ export interface HandlerErrorPolicy<R> {
  * While the handler runs, a session costs one reaction on the handler's promise here (no async
  * frame of its own): most of a server's sessions spend their lives in this state.
  */
-export function runHandler<R>(
-  handler: (session: DefaultWebSocketServerSession, request: R) => unknown,
-  session: DefaultWebSocketServerSession,
+export function runHandler<S extends DefaultWebSocketSession, R>(
+  handler: (session: S, request: R) => unknown,
+  session: S,
   request: R,
   policy: HandlerErrorPolicy<R>,
-  done?: (session: DefaultWebSocketServerSession) => void,
+  done?: (session: S) => void,
 ): Promise<void> {
   let returned: unknown;
   try {
@@ -44,11 +44,11 @@ export function runHandler<R>(
 }
 
 /** Closes the session once its handler is done: 1000, or 1011 for what it threw. */
-async function closeAfter<R>(
-  session: DefaultWebSocketServerSession,
+async function closeAfter<S extends DefaultWebSocketSession, R>(
+  session: S,
   request: R,
   { onError, exposeErrors }: HandlerErrorPolicy<R>,
-  done: ((session: DefaultWebSocketServerSession) => void) | undefined,
+  done: ((session: S) => void) | undefined,
   error: unknown,
   failed: boolean,
 ): Promise<void> {
