@@ -16,7 +16,7 @@ import { MemoryTransport } from "./memory-transport.js";
 import { abortable } from "../util/abortable.js";
 import { rangeError, typeError } from "../util/describe-value.js";
 
-/** The session a mock server's handler gets: the same default session a `kite-ws/server` route gets (unmasked frames). */
+/** The session a mock server's handler gets: the default session a `kite-ws/server` route gets (unmasked frames), without its topics. */
 export type MockServerSession = DefaultWebSocketSession;
 
 /** The handshake request as the mock server sees it. */
