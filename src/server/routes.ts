@@ -45,7 +45,8 @@ export interface WebSocketRoutes {
    * The server's `"upgrade"` listener: runs the opening handshake (RFC 6455 §4.2) and the route's
    * handler, or answers with an HTTP error and closes the socket: 404 for a path without a route,
    * 405 for a method other than GET, 400 for a malformed upgrade, 426 for a WebSocket version other
-   * than 13, 403 for a refused origin, 503 once `close()` was called. It never throws; errors go to
+   * than 13, 403 for a refused origin, 503 with `Retry-After` once `close()` was called
+   * or while `maxConnections` sessions are open. It never throws; errors go to
    * the `onError` option. It answers every request it is given: to share upgrades with another
    * library, dispatch on `handles(request)` first.
    */
@@ -91,6 +92,8 @@ export function createWebSocketRoutes(configure: (routing: WebSocketRouting) => 
 }
 
 const SHUTTING_DOWN = refuse(503, "The server is shutting down", { "Retry-After": "5" });
+/** The answer beyond `maxConnections`: sessions end at any time, so a short wait. */
+const AT_CAPACITY = refuse(503, "The server has as many sessions as it takes", { "Retry-After": "2" });
 
 /** The socket is cut on any error before the upgrade; one shared listener, no closure per connection. */
 function destroyOnError(this: Duplex): void {
@@ -187,6 +190,7 @@ class RouteHandler implements WebSocketRoutes {
     if (route === null) return writeRefusal(socket, refuse(404, "No WebSocket route here"));
     const check = checkUpgradeRequest(request);
     if (!check.ok) return writeRefusal(socket, check);
+    if (this.running >= this.options.maxConnections) return writeRefusal(socket, AT_CAPACITY);
     const info = createServerRequest(request, check.protocols);
     if (info === null) return writeRefusal(socket, refuse(400, "Malformed request target or Host header"));
 

@@ -5,7 +5,7 @@ import type { WebSocketServerRequest } from "./server-request.js";
 import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE } from "../session/websocket-session.js";
 import { checkChannel, defaultTimeoutMillis } from "../session/session-settings.js";
 import type { Duration } from "../util/duration.js";
-import { typeError } from "../util/describe-value.js";
+import { rangeError, typeError } from "../util/describe-value.js";
 import { checkDuration, checkMillis, checkWhole, type DurationBounds } from "../engine/config-checks.js";
 import { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
 import type { ServerExtension } from "../extensions/extension.js";
@@ -78,6 +78,12 @@ export interface WebSocketServerOptions {
    * either way.
    */
   readonly exposeErrors?: boolean;
+  /**
+   * Most sessions open at once (whose handlers run), a whole number >= 1; default `Infinity`. Beyond
+   * it an upgrade is answered `503 Service Unavailable` with `Retry-After: 2` (seconds) and no
+   * upgrade; once a session ends, upgrades are accepted again.
+   */
+  readonly maxConnections?: number;
 }
 
 /** `serve`'s settings: where to listen, TLS, and the routes' settings. */
@@ -113,6 +119,8 @@ export interface ResolvedServerOptions {
   readonly exposeErrors: boolean;
   /** Installed extensions (server side), chosen in this order. */
   readonly extensions: readonly ServerExtension[];
+  /** Most sessions at once; `Infinity` for no limit. */
+  readonly maxConnections: number;
 }
 
 /** @internal `ServeOptions` checked, with defaults filled in. */
@@ -138,6 +146,7 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "onError",
   "exposeErrors",
   "extensions",
+  "maxConnections",
 ]);
 const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeout", "handshakeTimeoutMillis"]);
 const DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
@@ -161,6 +170,7 @@ export function resolveServerOptions(options: WebSocketServerOptions = {}): Reso
     onError: checkOptionalFunction(options.onError, "onError") ?? reportToConsole,
     exposeErrors: checkOptionalBoolean(options.exposeErrors, "exposeErrors") ?? false,
     extensions: resolveExtensions(options.extensions),
+    maxConnections: resolveMaxConnections(options.maxConnections),
   };
 }
 
@@ -256,6 +266,13 @@ function resolveExtensions(configure: WebSocketServerOptions["extensions"]): rea
   const extensions = new WebSocketExtensionsConfig();
   block(extensions);
   return extensions.buildServer();
+}
+
+function resolveMaxConnections(value: number | undefined): number {
+  if (value === undefined || value === Infinity) return Infinity;
+  if (typeof value !== "number") throw typeError("maxConnections", "a whole number >= 1 or Infinity", value);
+  if (!Number.isSafeInteger(value) || value < 1) throw rangeError("maxConnections", "a whole number >= 1 or Infinity", value);
+  return value;
 }
 
 function checkOptionalFunction<F>(value: F | undefined, what: string): F | null {
