@@ -5,6 +5,7 @@
  */
 export { serve, type WebSocketServer } from "./serve.js";
 export { webSocketRoutes, type WebSocketRoutes, type CloseRoutesOptions } from "./routes.js";
+export type { DrainOptions } from "./drain.js";
 export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler, DefaultWebSocketServerSession } from "./routing.js";
 export type { WebSocketServerRequest } from "./server-request.js";
 export type {
