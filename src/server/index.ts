@@ -8,6 +8,7 @@ export { webSocketRoutes, type WebSocketRoutes, type CloseRoutesOptions } from "
 export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler } from "./routing.js";
 export { DefaultWebSocketServerSession } from "./server-session.js";
 export type { SlowSubscriberPolicy } from "./topics.js";
+export type { DrainOptions } from "./drain.js";
 export type { WebSocketServerRequest } from "./server-request.js";
 export type {
   WebSocketServerOptions,

@@ -22,6 +22,7 @@ import { report, runHandler } from "./session-runner.js";
 import { checkTopic, DefaultWebSocketServerSession } from "./server-session.js";
 import { TopicRegistry } from "./topics.js";
 import { answerExtensionOffers, MalformedExtensionOffer, type ExtensionAnswer } from "../extensions/server-negotiation.js";
+import { drainSessions, resolveDrainOptions, type DrainOptions } from "./drain.js";
 
 /** How `WebSocketRoutes.close()` ends the sessions. */
 export interface CloseRoutesOptions {
@@ -48,7 +49,8 @@ export interface WebSocketRoutes {
    * The server's `"upgrade"` listener: runs the opening handshake (RFC 6455 §4.2) and the route's
    * handler, or answers with an HTTP error and closes the socket: 404 for a path without a route,
    * 405 for a method other than GET, 400 for a malformed upgrade, 426 for a WebSocket version other
-   * than 13, 403 for a refused origin, 503 once `close()` was called. It never throws; errors go to
+   * than 13, 403 for a refused origin, 503 with `Retry-After` once `close()` or `drain()` was called
+   * or while `maxConnections` sessions are open. It never throws; errors go to
    * the `onError` option. It answers every request it is given: to share upgrades with another
    * library, dispatch on `handles(request)` first.
    */
@@ -76,6 +78,15 @@ export interface WebSocketRoutes {
    * return the same promise.
    */
   close(options?: CloseRoutesOptions): Promise<void>;
+  /**
+   * A graceful restart: from the call on, new upgrades get 503 with `Retry-After`; open sessions are
+   * closed with `code` and `reason` (default 1012 "Service restart"), spread evenly over `spread` so
+   * their clients do not all reconnect at once. Resolves when every session and handler has ended,
+   * at most `spread` + the `timeoutMillis` option later (then the connections left are cut); after
+   * it, `close()` has nothing left to wait for. Later calls return the same promise; bad options
+   * reject with a `TypeError` / `RangeError` naming them.
+   */
+  drain(options?: DrainOptions): Promise<void>;
 }
 
 /**
@@ -101,6 +112,8 @@ export function createWebSocketRoutes(configure: (routing: WebSocketRouting) => 
 }
 
 const SHUTTING_DOWN = refuse(503, "The server is shutting down", { "Retry-After": "5" });
+/** The answer beyond `maxConnections`: sessions end at any time, so a short wait. */
+const AT_CAPACITY = refuse(503, "The server has as many sessions as it takes", { "Retry-After": "2" });
 
 /** The socket is cut on any error before the upgrade; one shared listener, no closure per connection. */
 function destroyOnError(this: Duplex): void {
@@ -119,9 +132,12 @@ class RouteHandler implements WebSocketRoutes {
   private readonly options: ResolvedServerOptions;
   /** Handlers still running (their sessions may have left `sessions` a moment before). */
   private running = 0;
-  /** Resolves `close()`'s wait once `running` is 0. */
-  private whenIdle: (() => void) | null = null;
+  /** Resolves the waits of `close()` and `drain()` once `running` is 0. */
+  private whenIdle: { readonly promise: Promise<void>; readonly resolve: () => void } | null = null;
   private closing: Promise<void> | null = null;
+  private draining: Promise<void> | null = null;
+  /** The answer to upgrades once `drain()` was called. */
+  private drainRefusal: RefusedUpgrade | null = null;
 
   constructor(routes: ReadonlyMap<string, WebSocketRoute>, options: ResolvedServerOptions) {
     this.routes = routes;
@@ -180,6 +196,20 @@ class RouteHandler implements WebSocketRoutes {
     return this.closing;
   }
 
+  drain(options?: DrainOptions): Promise<void> {
+    if (this.draining !== null) return this.draining;
+    let drain;
+    try {
+      drain = resolveDrainOptions(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    if (this.closing !== null) return this.closing;
+    this.drainRefusal = refuse(503, "The server is restarting", { "Retry-After": String(drain.retryAfterSeconds) });
+    this.draining = drainSessions(this.sessions, drain.reason, drain.spreadMillis, this.options.timeoutMillis, this.idle());
+    return this.draining;
+  }
+
   private async closeAll(reason: CloseReason, timeoutMillis: number): Promise<void> {
     for (const session of this.sessions) void session.close(reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -200,10 +230,12 @@ class RouteHandler implements WebSocketRoutes {
   private upgrade(request: IncomingMessage, socket: Duplex, head: Uint8Array | undefined): void {
     if (!(socket instanceof Socket)) throw new TypeError("handleUpgrade needs the node:net socket of the server's upgrade event");
     if (this.closing !== null) return writeRefusal(socket, SHUTTING_DOWN);
+    if (this.drainRefusal !== null) return writeRefusal(socket, this.drainRefusal);
     const route = this.routeOf(request);
     if (route === null) return writeRefusal(socket, refuse(404, "No WebSocket route here"));
     const check = checkUpgradeRequest(request);
     if (!check.ok) return writeRefusal(socket, check);
+    if (this.running >= this.options.maxConnections) return writeRefusal(socket, AT_CAPACITY);
     const info = createServerRequest(request, check.protocols);
     if (info === null) return writeRefusal(socket, refuse(400, "Malformed request target or Host header"));
 
@@ -288,7 +320,7 @@ class RouteHandler implements WebSocketRoutes {
     this.sessions.delete(session);
     this.topics.leaveAll(session);
     if (--this.running === 0 && this.whenIdle !== null) {
-      const resolve = this.whenIdle;
+      const { resolve } = this.whenIdle;
       this.whenIdle = null;
       resolve();
     }
@@ -297,7 +329,12 @@ class RouteHandler implements WebSocketRoutes {
   /** Resolves when no handler is running. */
   private idle(): Promise<void> {
     if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.whenIdle = resolve));
+    if (this.whenIdle === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.whenIdle = { promise, resolve };
+    }
+    return this.whenIdle.promise;
   }
 }
 

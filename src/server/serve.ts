@@ -7,6 +7,7 @@ import type { WebSocketRouting } from "./routing.js";
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./server-options.js";
 import { report } from "./session-runner.js";
 import type { SendContent } from "../serialization/frame-conversion.js";
+import type { DrainOptions } from "./drain.js";
 
 /** A running server from `serve`. `await using server = await serve(...)` closes it at the end of the scope. */
 export interface WebSocketServer extends AsyncDisposable {
@@ -31,6 +32,13 @@ export interface WebSocketServer extends AsyncDisposable {
    * remaining HTTP connections (at most a second more). Later calls return the same promise.
    */
   close(): Promise<void>;
+  /**
+   * A graceful restart, as `routes.drain()`: new upgrades get 503 with `Retry-After`, open sessions
+   * are closed (1012 by default) spread evenly over `spread`; resolves when every session and
+   * handler has ended. The server keeps listening (to answer 503) until `close()`, which is then
+   * immediate. Later calls return the same promise.
+   */
+  drain(options?: DrainOptions): Promise<void>;
 }
 
 /** Most time `close()` gives plain HTTP connections after the sessions are done. */
@@ -74,6 +82,7 @@ export async function serve(options: ServeOptions, configure: (routing: WebSocke
     routes,
     publish: (topic, content) => routes.publish(topic, content),
     close,
+    drain: (drainOptions?: DrainOptions) => routes.drain(drainOptions),
     [Symbol.asyncDispose]: close,
   };
 }

@@ -7,7 +7,7 @@ import type { WebSocketServerRequest } from "./server-request.js";
 import { DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE } from "../session/websocket-session.js";
 import { checkChannel, defaultTimeoutMillis } from "../session/session-settings.js";
 import type { Duration } from "../util/duration.js";
-import { typeError } from "../util/describe-value.js";
+import { rangeError, typeError } from "../util/describe-value.js";
 import { checkDuration, checkMillis, checkWhole, type DurationBounds } from "../engine/config-checks.js";
 import { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
 import type { ServerExtension } from "../extensions/extension.js";
@@ -85,6 +85,12 @@ export interface WebSocketServerOptions {
    * message for it, `"close"` closes it with 1013 (try again later). Never buffered without bound.
    */
   readonly slowSubscriber?: SlowSubscriberPolicy;
+  /**
+   * Most sessions open at once (whose handlers run), a whole number >= 1; default `Infinity`. Beyond
+   * it an upgrade is answered `503 Service Unavailable` with `Retry-After: 2` (seconds) and no
+   * upgrade; once a session ends, upgrades are accepted again.
+   */
+  readonly maxConnections?: number;
 }
 
 /** `serve`'s settings: where to listen, TLS, and the routes' settings. */
@@ -121,6 +127,8 @@ export interface ResolvedServerOptions {
   /** Installed extensions (server side), chosen in this order. */
   readonly extensions: readonly ServerExtension[];
   readonly slowSubscriber: SlowSubscriberPolicy;
+  /** Most sessions at once; `Infinity` for no limit. */
+  readonly maxConnections: number;
 }
 
 /** @internal `ServeOptions` checked, with defaults filled in. */
@@ -147,6 +155,7 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "exposeErrors",
   "extensions",
   "slowSubscriber",
+  "maxConnections",
 ]);
 const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeout", "handshakeTimeoutMillis"]);
 const DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
@@ -171,6 +180,7 @@ export function resolveServerOptions(options: WebSocketServerOptions = {}): Reso
     exposeErrors: checkOptionalBoolean(options.exposeErrors, "exposeErrors") ?? false,
     extensions: resolveExtensions(options.extensions),
     slowSubscriber: options.slowSubscriber === undefined ? "drop" : checkChoice<SlowSubscriberPolicy>(options.slowSubscriber, "slowSubscriber", ["drop", "close"]),
+    maxConnections: resolveMaxConnections(options.maxConnections),
   };
 }
 
@@ -266,6 +276,13 @@ function resolveExtensions(configure: WebSocketServerOptions["extensions"]): rea
   const extensions = new WebSocketExtensionsConfig();
   block(extensions);
   return extensions.buildServer();
+}
+
+function resolveMaxConnections(value: number | undefined): number {
+  if (value === undefined || value === Infinity) return Infinity;
+  if (typeof value !== "number") throw typeError("maxConnections", "a whole number >= 1 or Infinity", value);
+  if (!Number.isSafeInteger(value) || value < 1) throw rangeError("maxConnections", "a whole number >= 1 or Infinity", value);
+  return value;
 }
 
 function checkOptionalFunction<F>(value: F | undefined, what: string): F | null {
