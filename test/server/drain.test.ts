@@ -199,3 +199,121 @@ test("Reconnect: a client of a draining server is back on the next server on the
     await second?.close();
   }
 });
+
+test("a drain of 2,000 reconnecting clients with spread 5s: 400 closes a second, every client back on the next server", { timeout: 60_000 }, async (t) => {
+  const COUNT = 2_000;
+  const feed = (routes: Parameters<Parameters<typeof serve>[1]>[0]): void =>
+    routes.webSocket("/feed", async (session) => {
+      for await (const frame of session.incoming) void frame;
+    });
+  const first = await serve({ host: "127.0.0.1", port: 0 }, feed);
+  const second = await serve({ host: "127.0.0.1", port: 0 }, feed);
+  // The clients' target moves to the second server when the drain starts, as a load balancer would.
+  let moved = false;
+  const client = reconnectClient((r) => {
+    r.minDelay = "500ms";
+    r.maxDelay = "2s";
+  });
+  let started = 0;
+  let recording = true;
+  const closes: number[] = [];
+  const codes = new Set<number | undefined>();
+  const backOnSecond: number[] = [];
+  const opened = deferred<void>();
+  let firstOpens = 0;
+  const sessions = Array.from({ length: COUNT }, () => {
+    const session = client.reconnectingSession(() => `${moved ? second.url : first.url}/feed`);
+    session.on("open", (event) => {
+      if (event.url.port === String(second.port)) backOnSecond.push(performance.now() - started);
+      else if (++firstOpens === COUNT) opened.resolve();
+    });
+    session.on("closed", (event) => {
+      if (started === 0 || !recording) return;
+      closes.push(performance.now() - started);
+      codes.add(event.reason?.code);
+    });
+    return session;
+  });
+  try {
+    await within(opened.promise, 30_000, "2,000 sessions on the first server");
+    started = performance.now();
+    moved = true;
+    await first.drain({ spread: "5s", retryAfter: "2s" });
+    const drainedAfter = performance.now() - started;
+    await within(
+      (async () => {
+        while (backOnSecond.length < COUNT) await new Promise((resolve) => setTimeout(resolve, 50));
+      })(),
+      10_000,
+      "every client back on the second server",
+    );
+    const perSecond = [0, 0, 0, 0, 0];
+    for (const at of closes) perSecond[Math.min(4, Math.floor(at / 1000))]++;
+    t.diagnostic(`closes per second: ${perSecond.join(", ")}; drain resolved after ${(drainedAfter / 1000).toFixed(2)} s; last client back on the second server at ${(Math.max(...backOnSecond) / 1000).toFixed(2)} s`);
+    recording = false;
+    assert.equal(closes.length, COUNT);
+    assert.deepEqual([...codes], [1012]);
+    for (const count of perSecond) assert.ok(count >= 300 && count <= 500, `closes per second: ${perSecond.join(", ")}`);
+    assert.ok(Math.max(...backOnSecond) < 5_000 + 2_000 + 1_000, "a client came back later than spread + its retry wait");
+  } finally {
+    recording = false;
+    await Promise.all(sessions.map((session) => session.close()));
+    await first.close();
+    await second.close();
+  }
+});
+
+test("ws clients reconnecting by hand through a drain arrive on the next server spread out, not at once", { timeout: 30_000 }, async (t) => {
+  const { default: WebSocket } = await import("ws");
+  const COUNT = 300;
+  const arrivals: number[] = [];
+  let started = 0;
+  const first = await serve({ host: "127.0.0.1", port: 0 }, (routes) =>
+    routes.webSocket("/feed", async (session) => {
+      for await (const frame of session.incoming) void frame;
+    }),
+  );
+  const second = await serve({ host: "127.0.0.1", port: 0 }, (routes) =>
+    routes.webSocket("/feed", async (session) => {
+      if (started > 0) arrivals.push(performance.now() - started);
+      for await (const frame of session.incoming) void frame;
+    }),
+  );
+  const sockets = new Set<InstanceType<typeof WebSocket>>();
+  let moved = false;
+  // What users write with `ws`: on close, connect again at once (to wherever the service now is).
+  const connect = (): Promise<void> =>
+    new Promise((resolve) => {
+      const socket = new WebSocket(`${moved ? second.url : first.url}/feed`);
+      sockets.add(socket);
+      socket.on("error", () => {});
+      socket.on("open", () => resolve());
+      socket.on("close", () => {
+        sockets.delete(socket);
+        if (moved && started > 0) void connect();
+      });
+    });
+  try {
+    await Promise.all(Array.from({ length: COUNT }, connect));
+    started = performance.now();
+    moved = true;
+    await first.drain({ spread: "2s" });
+    await within(
+      (async () => {
+        while (arrivals.length < COUNT) await new Promise((resolve) => setTimeout(resolve, 20));
+      })(),
+      5_000,
+      "every ws client on the second server",
+    );
+    const halves = [arrivals.filter((at) => at < 1_000).length, arrivals.filter((at) => at >= 1_000).length];
+    t.diagnostic(`arrivals on the second server, first and second second of the spread: ${halves.join(", ")}`);
+    // Spread by the drain: about half in each second, not all in the first instant.
+    assert.ok(halves[0] >= COUNT * 0.35 && halves[0] <= COUNT * 0.65, `arrivals per second: ${halves.join(", ")}`);
+    assert.ok(arrivals.filter((at) => at < 100).length <= COUNT * 0.1, "a reconnect storm at the start of the drain");
+  } finally {
+    moved = false;
+    for (const socket of sockets) socket.terminate();
+    await first.close();
+    await second.close();
+  }
+});
