@@ -78,6 +78,22 @@ function latencySummary(samples: number[]): NonNullable<RunResult["latencyUs"]> 
   };
 }
 
+/**
+ * The measured part of a run: marks its start and end for the parent (which reads the server's CPU
+ * time there), with this process's CPU time and the wall time of `work`, then closes the connection.
+ */
+async function measured<T>(work: () => Promise<T>, connection: { close(): Promise<void> }): Promise<{ result: T; used: NodeJS.CpuUsage; wallMs: number }> {
+  await mark("start");
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  await mark("end");
+  await connection.close();
+  return { result, used, wallMs };
+}
+
 /** JSON-RPC calls: `window` in flight, each timed when there is one. */
 async function runRpc(spec: RunSpec): Promise<RunResult> {
   const { impl, addons } = await loadRpc(spec);
@@ -85,14 +101,8 @@ async function runRpc(spec: RunSpec): Promise<RunResult> {
   await checkAnswer(connection);
   const timed = spec.window === 1;
   await drive(connection, spec.warmup, spec.window, spec.timeLimitMs, timed);
-  await mark("start");
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const { calls, samples } = await drive(connection, spec.count, spec.window, spec.timeLimitMs, timed);
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  await mark("end");
-  await connection.close();
+  const { result, used, wallMs } = await measured(() => drive(connection, spec.count, spec.window, spec.timeLimitMs, timed), connection);
+  const { calls, samples } = result;
   return {
     client: spec.client,
     messages: calls,
@@ -150,24 +160,12 @@ async function run(spec: RunSpec): Promise<RunResult> {
   const connection = await impl.connect(spec.url, spec.payload, spec.deflate);
   if (spec.mode === "latency") await connection.latency(spec.warmup, spec.timeLimitMs);
   else await connection.pipeline(spec.warmup, spec.window, spec.timeLimitMs);
-  await mark("start");
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  let messages: number;
-  let bytes: number;
-  let latencyUs: RunResult["latencyUs"];
-  if (spec.mode === "latency") {
+  const { result, used, wallMs } = await measured(async () => {
+    if (spec.mode !== "latency") return { ...(await connection.pipeline(spec.count, spec.window, spec.timeLimitMs)), latencyUs: undefined };
     const samples = await connection.latency(spec.count, spec.timeLimitMs);
-    messages = samples.length;
-    bytes = samples.length * spec.payload.size;
-    latencyUs = latencySummary(samples);
-  } else {
-    ({ messages, bytes } = await connection.pipeline(spec.count, spec.window, spec.timeLimitMs));
-  }
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  await mark("end");
-  await connection.close();
+    return { messages: samples.length, bytes: samples.length * spec.payload.size, latencyUs: latencySummary(samples) };
+  }, connection);
+  const { messages, bytes, latencyUs } = result;
   return {
     client: spec.client,
     messages,
