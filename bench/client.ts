@@ -115,8 +115,19 @@ async function runRpc(spec: RunSpec): Promise<RunResult> {
   };
 }
 
+/** Fan-out: subscribers, warm-up rounds, then the measured rounds (clients/fanout.ts). */
+async function runFanout(spec: RunSpec): Promise<RunResult> {
+  const { openSubscribers, fanoutRounds, fanoutResult } = await import("./clients/fanout.js");
+  const { sockets, round } = await openSubscribers(spec);
+  await fanoutRounds(round, spec.warmup, sockets.length);
+  const all = { close: async () => void sockets.forEach((socket) => socket.terminate()) };
+  const { result, used, wallMs } = await measured(() => fanoutRounds(round, spec.count, sockets.length), all);
+  return fanoutResult(spec, result, used, wallMs, latencySummary(result.samples));
+}
+
 async function run(spec: RunSpec): Promise<RunResult> {
   if (spec.mode === "rpc") return runRpc(spec);
+  if (spec.mode === "fanout") return runFanout(spec);
   const { impl, addons } = await load(spec);
   if (spec.mode === "idle") {
     // A few connections first, so code paths, lazily loaded modules and the heap's working size are in

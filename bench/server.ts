@@ -5,7 +5,9 @@
  * answers `stats` requests (CPU time, RSS after a GC) and exits when the parent goes away.
  *
  * The `ws` and `kite` servers also answer JSON-RPC 2.0 on `/rpc` (the RPC scenarios): each text
- * message is parsed and answered `{"jsonrpc":"2.0","id":<its id>,"result":<its params>}`.
+ * message is parsed and answered `{"jsonrpc":"2.0","id":<its id>,"result":<its params>}`. On
+ * `/fanout`, a text message "publish <size>" sends one message of that size to every connection of
+ * the route: `server.publish` to a topic on kite-ws's, the usual loop over `wss.clients` on ws's.
  */
 import type { AddressInfo, Server } from "node:net";
 import { WebSocketServer } from "ws";
@@ -17,6 +19,11 @@ import type { ServerKind, ServerReady, ServerRequest, ServerStats } from "./lib/
 const HOST = "127.0.0.1";
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
+/** What a fan-out round publishes: "publish <size>" asks for a message of that many characters. */
+function fanoutMessage(command: string): string {
+  return "x".repeat(Number(command.split(" ")[1]) || 32);
+}
+
 /** The answer to one JSON-RPC request: its params as the result. */
 function rpcAnswer(text: string): string {
   const request = JSON.parse(text) as { id?: unknown; params?: unknown };
@@ -26,7 +33,12 @@ function rpcAnswer(text: string): string {
 async function wsServer(deflate: boolean): Promise<number> {
   const server = new WebSocketServer({ host: HOST, port: 0, backlog: 4096, perMessageDeflate: deflate, maxPayload: MAX_PAYLOAD });
   server.on("connection", (socket, request) => {
-    if (request.url === "/rpc") socket.on("message", (data) => socket.send(rpcAnswer(String(data))));
+    if (request.url === "/fanout") {
+      socket.on("message", (data) => {
+        const message = fanoutMessage(String(data));
+        for (const client of server.clients) if (client.readyState === client.OPEN) client.send(message);
+      });
+    } else if (request.url === "/rpc") socket.on("message", (data) => socket.send(rpcAnswer(String(data))));
     else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
     socket.on("error", () => socket.terminate());
   });
@@ -71,7 +83,14 @@ async function start(kind: ServerKind): Promise<ServerReady["ports"]> {
           for await (const frame of session.incoming) if (frame instanceof kite.Frame.Text) await session.send(rpcAnswer(frame.readText()));
         });
       };
-      const server = await serve({ host: HOST, port: 0, onError: () => {} }, withRpc);
+      const withFanout = (routes: WebSocketRouting): void => {
+        withRpc(routes);
+        routes.webSocket("/fanout", async (session) => {
+          session.subscribe("fanout");
+          for await (const frame of session.incoming) if (frame instanceof kite.Frame.Text) server.publish("fanout", fanoutMessage(frame.readText()));
+        });
+      };
+      const server = await serve({ host: HOST, port: 0, onError: () => {} }, withFanout);
       return { plain: server.port, deflate: await kiteDeflateServer(echo) };
     }
     case "batch": {

@@ -12,7 +12,8 @@ export type MetricId =
   | "kibPerConn"
   | "totalRssMB"
   | "callsPerSec"
-  | "cpuPerCall";
+  | "cpuPerCall"
+  | "serverCpuPerDelivery";
 
 export interface Scenario {
   readonly id: string;
@@ -71,6 +72,7 @@ export const METRIC_UNITS: Record<MetricId, { label: string; unit: string; lower
   totalRssMB: { label: "client process RSS in all", unit: "MB", lowerIsBetter: true },
   callsPerSec: { label: "calls/s", unit: "", lowerIsBetter: false },
   cpuPerCall: { label: "client CPU per call", unit: "µs", lowerIsBetter: true },
+  serverCpuPerDelivery: { label: "server CPU per delivered message", unit: "µs", lowerIsBetter: true },
 };
 
 export function scenarios(quick: boolean, rounds: number, batchServer: boolean): Scenario[] {
@@ -219,6 +221,26 @@ export function scenarios(quick: boolean, rounds: number, batchServer: boolean):
       clients: RPC_CLIENTS,
       servers: quick ? ["ws"] : ["ws", "kite"],
       metrics: ["cpuPerCall", "callsPerSec"],
+    },
+    // Fan-out: one message to 10,000 subscribers a round, on each server's /fanout route (kite-ws's
+    // server.publish, and the usual loop over wss.clients on ws's). The figures are the server's: its
+    // CPU per delivered message, and the time until the last subscriber has the message (p50/p99 over
+    // rounds). The subscribers are `ws` clients in the client process, whatever the server.
+    {
+      ...base,
+      id: "fanout10k",
+      title: "Fan-out, one message to 10,000 subscribers",
+      mode: "fanout",
+      payload: { type: "text", size: 32, content: "ascii" },
+      count: scale(50, 20),
+      warmup: scale(10, 5),
+      timeLimitMs: scale(20_000, 5_000),
+      connections: scale(10_000, 1_000),
+      openBatch: 500,
+      path: "/fanout",
+      clients: ["ws-bu"],
+      servers: ["ws", "kite"],
+      metrics: ["serverCpuPerDelivery", "p50", "p99"],
     },
   ];
 }

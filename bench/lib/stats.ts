@@ -43,6 +43,7 @@ export function figures(scenario: Scenario, run: ClientRun): RunFigures | null {
     metrics.p99 = r.latencyUs.p99;
   }
   server.cpuPerMsg = serverCpuUs / r.messages;
+  if (scenario.mode === "fanout") metrics.serverCpuPerDelivery = server.cpuPerMsg;
   server.cpuPerMiB = mib > 0 ? serverCpuUs / 1000 / mib : NaN;
   return { metrics, server };
 }

@@ -95,6 +95,15 @@ export function targets(report: Report, serverRows: readonly ServerRow[]): Targe
       list.push({ name: `${what}: calls/s ${vs(server)}`, value: rate, limit: 1.0, unit: "x", floor: null, met: rate === null ? null : rate >= 1.0, atLeast: true });
     }
   }
+  // Fan-out: kite-ws's server.publish against ws's loop over wss.clients, the same subscribers.
+  const fanout = report.scenarios.find((s) => s.id === "fanout10k");
+  if (fanout !== undefined) {
+    const per = (server: ServerKind): number | null => value(cells, "fanout10k", "ws-bu", server, "serverCpuPerDelivery");
+    const kite = per("kite");
+    const ws = per("ws");
+    const n = fanout.connections.toLocaleString("en-US");
+    add(`fan-out to ${n} subscribers: server CPU per delivered message (kite server / ws server)`, kite !== null && ws !== null && ws > 0 ? kite / ws : null, 0.5);
+  }
   for (const row of serverRows) add(`server: ${row.metric}, ${row.scenario} (kite server / ws server)`, row.ratio, 0.8);
   return list;
 }

@@ -38,7 +38,8 @@ export interface Payload {
 export interface RunSpec {
   readonly client: ClientId;
   /** "rpc": JSON-RPC calls (see clients/rpc.ts), `window` of them in flight; with one, each is timed. */
-  readonly mode: "pipeline" | "latency" | "idle" | "rpc";
+  /** "fanout": `connections` subscribers, each round one message published to all of them (clients/fanout.ts). */
+  readonly mode: "pipeline" | "latency" | "idle" | "rpc" | "fanout";
   readonly url: string;
   readonly deflate: boolean;
   readonly payload: Payload;
