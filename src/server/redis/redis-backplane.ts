@@ -16,6 +16,7 @@ export interface RedisBackplaneOptions {
 /** The part of node-redis's client this file uses (its own types stay out of kite-ws's declarations). */
 interface RedisConnection {
   readonly isOpen: boolean;
+  readonly isReady: boolean;
   on(event: "error", listener: (error: unknown) => void): unknown;
   on(event: "ready", listener: () => void): unknown;
   connect(): Promise<unknown>;
@@ -178,6 +179,8 @@ async function loadRedis(): Promise<{ createClient: (options: object) => unknown
 /** Closes `client` after its pending commands, or cuts it if that takes too long (Redis away). */
 async function shutDown(client: RedisConnection): Promise<void> {
   if (!client.isOpen) return;
+  // Not connected (Redis away): nothing can be flushed, and close() would wait for the reconnection.
+  if (!client.isReady) return client.destroy();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const closed = client.close().then(() => true, () => false);
   const inTime = await Promise.race([closed, new Promise<boolean>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MILLIS, false)))]);
