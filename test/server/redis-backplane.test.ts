@@ -9,7 +9,7 @@ import WebSocket from "ws";
 import { serve, type ServeOptions, type WebSocketServer } from "../../src/server/index.js";
 import { redisBackplane } from "../../src/server/redis/index.js";
 import { feedHandler } from "../helpers/backplane-feed.js";
-import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { freePort, startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { spawnOwned, type Spawned } from "../helpers/spawned.js";
 import { delay, waitFor, within } from "../helpers/ws-peer.js";
 
@@ -164,6 +164,22 @@ describe("redis backplane", () => {
     } finally {
       await a.server.close();
       await b.server.close();
+    }
+  });
+
+  test("Redis not there at startup: serve() resolves after the first failed attempt, onError is told, close() does not hang", T, async () => {
+    const nowhere = await freePort();
+    const started = Date.now();
+    const { server, errors } = await backplaneServer(`redis://127.0.0.1:${nowhere}`);
+    try {
+      assert.ok(Date.now() - started < 5_000, "serve() did not wait for Redis");
+      assert.ok(errors.length > 0, "onError got the failed connection");
+      const onServer = await listener(`${server.url}/feed?topics=solo`);
+      assert.equal(server.publish("solo", "local only"), 1);
+      await waitFor(() => onServer.texts().includes("local only"), 3_000, "local delivery without Redis");
+      onServer.socket.close();
+    } finally {
+      await within(server.close(), 900, "close() without Redis (not the 1 s grace for pending publishes)");
     }
   });
 
