@@ -9,6 +9,7 @@ export type { WebSocketRouting, WebSocketRouteOptions, WebSocketHandler } from "
 export { DefaultWebSocketServerSession } from "./server-session.js";
 export type { SlowSubscriberPolicy } from "./topics.js";
 export type { DrainOptions } from "./drain.js";
+export type { Backplane, BackplanePayload } from "./backplane.js";
 export type { WebSocketServerRequest } from "./server-request.js";
 export type {
   WebSocketServerOptions,

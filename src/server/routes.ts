@@ -23,6 +23,7 @@ import { checkTopic, DefaultWebSocketServerSession } from "./server-session.js";
 import { TopicRegistry } from "./topics.js";
 import { answerExtensionOffers, MalformedExtensionOffer, type ExtensionAnswer } from "../extensions/server-negotiation.js";
 import { drainSessions, resolveDrainOptions, type DrainOptions } from "./drain.js";
+import type { Backplane, BackplanePayload } from "./backplane.js";
 
 /** How `WebSocketRoutes.close()` ends the sessions. */
 export interface CloseRoutesOptions {
@@ -106,9 +107,15 @@ export function webSocketRoutes(configure: (routing: WebSocketRouting) => void, 
   return new RouteHandler(collectRoutes(configure), resolved);
 }
 
+/** @internal The routes of `serve`: `publish` also hands each message to the backplane, and `deliverRemote` takes the other processes' messages. */
+export interface ServedRoutes extends WebSocketRoutes {
+  /** Delivers a message published by another process to this one's subscribers; never throws. */
+  readonly deliverRemote: (topic: string, payload: BackplanePayload) => void;
+}
+
 /** @internal For `serve`, whose options are already checked. */
-export function createWebSocketRoutes(configure: (routing: WebSocketRouting) => void, options: ResolvedServerOptions): WebSocketRoutes {
-  return new RouteHandler(collectRoutes(configure), options);
+export function createWebSocketRoutes(configure: (routing: WebSocketRouting) => void, options: ResolvedServerOptions, backplane: Backplane | null = null): ServedRoutes {
+  return new RouteHandler(collectRoutes(configure), options, backplane);
 }
 
 const SHUTTING_DOWN = refuse(503, "The server is shutting down", { "Retry-After": "5" });
@@ -125,7 +132,7 @@ function dropErrorGuard(socket: Duplex): void {
   if (socket.listenerCount("error") > 1) socket.off("error", destroyOnError);
 }
 
-class RouteHandler implements WebSocketRoutes {
+class RouteHandler implements ServedRoutes {
   readonly sessions = new Set<DefaultWebSocketServerSession>();
   private readonly topics: TopicRegistry;
   private readonly routes: ReadonlyMap<string, WebSocketRoute>;
@@ -139,7 +146,11 @@ class RouteHandler implements WebSocketRoutes {
   /** The answer to upgrades once `drain()` was called. */
   private drainRefusal: RefusedUpgrade | null = null;
 
-  constructor(routes: ReadonlyMap<string, WebSocketRoute>, options: ResolvedServerOptions) {
+  constructor(
+    routes: ReadonlyMap<string, WebSocketRoute>,
+    options: ResolvedServerOptions,
+    private readonly backplane: Backplane | null = null,
+  ) {
     this.routes = routes;
     this.options = options;
     this.topics = new TopicRegistry(options.slowSubscriber);
@@ -147,7 +158,27 @@ class RouteHandler implements WebSocketRoutes {
 
   publish(topic: string, content: SendContent): number {
     checkTopic(topic, "publish(topic, content): topic");
-    return this.topics.publish(topic, publishedFrame(content));
+    const frame = publishedFrame(content);
+    const delivered = this.topics.publish(topic, frame);
+    if (this.backplane !== null) this.handOn(this.backplane, topic, frame);
+    return delivered;
+  }
+
+  readonly deliverRemote = (topic: string, payload: BackplanePayload): void => {
+    try {
+      this.topics.publish(topic, typeof payload === "string" ? new Frame.Text(payload) : new Frame.Binary(true, payload));
+    } catch (error) {
+      report(this.options.onError, error, null);
+    }
+  };
+
+  /** The other processes get the message through the backplane; a failure there never reaches the publisher. */
+  private handOn(backplane: Backplane, topic: string, frame: Frame): void {
+    try {
+      backplane.publish(topic, frame instanceof Frame.Text ? frame.readText() : frame.data);
+    } catch (error) {
+      report(this.options.onError, error, null);
+    }
   }
 
   readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head?: Uint8Array): void => {

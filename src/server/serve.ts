@@ -60,20 +60,28 @@ const HTTP_CLOSE_GRACE_MILLIS = 1_000;
  */
 export async function serve(options: ServeOptions, configure: (routing: WebSocketRouting) => void): Promise<WebSocketServer> {
   const resolved = resolveServeOptions(options);
-  const routes = createWebSocketRoutes(configure, resolved.routes);
+  const { backplane } = resolved;
+  const routes = createWebSocketRoutes(configure, resolved.routes, backplane);
+  // Connected (or its first attempt failed, and it retries) before the first session can publish.
+  if (backplane !== null) await backplane.start(routes.deliverRemote, (error) => report(resolved.routes.onError, error, null));
   const httpServer = createServer(resolved);
   httpServer.on("upgrade", routes.handleUpgrade);
   httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => {
     if (!routes.handleRequest(request, response)) notFound(request, response);
   });
-  await listen(httpServer, resolved.host, resolved.port);
+  try {
+    await listen(httpServer, resolved.host, resolved.port);
+  } catch (error) {
+    await backplane?.close();
+    throw error;
+  }
   // After listening, a server error (e.g. EMFILE on accept) has nobody to reject: report it, never crash.
   httpServer.on("error", (error) => report(resolved.routes.onError, error, null));
 
   const address = httpServer.address() as AddressInfo;
   const scheme = resolved.tls !== null ? "wss" : "ws";
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => (closing ??= shutDown(httpServer, routes));
+  const close = (): Promise<void> => (closing ??= shutDown(httpServer, routes).finally(() => backplane?.close()));
   return {
     host: address.address,
     port: address.port,

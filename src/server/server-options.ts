@@ -11,6 +11,7 @@ import { rangeError, typeError } from "../util/describe-value.js";
 import { checkDuration, checkMillis, checkWhole, type DurationBounds } from "../engine/config-checks.js";
 import { WebSocketExtensionsConfig } from "../extensions/extensions-config.js";
 import type { ServerExtension } from "../extensions/extension.js";
+import { checkBackplane, type Backplane } from "./backplane.js";
 
 /**
  * Which browser origins may open sessions: a list of serialized origins (`"https://app.example.com"`,
@@ -108,6 +109,12 @@ export interface ServeOptions extends WebSocketServerOptions {
   readonly handshakeTimeout?: Duration;
   /** `handshakeTimeout` as a number of milliseconds. */
   readonly handshakeTimeoutMillis?: number;
+  /**
+   * Fan-out across processes: with `redisBackplane({ url })` from `kite-ws/server/redis`, `publish`
+   * on any process sharing it reaches the subscribers on every one. Started before listening and
+   * closed by `close()`; its failures go to `onError`, and local delivery goes on meanwhile.
+   */
+  readonly backplane?: Backplane;
 }
 
 /** @internal `WebSocketServerOptions` checked, with defaults filled in. */
@@ -137,6 +144,7 @@ export interface ResolvedServeOptions {
   readonly port: number;
   readonly tls: HttpsServerOptions | null;
   readonly handshakeTimeoutMillis: number;
+  readonly backplane: Backplane | null;
   readonly routes: ResolvedServerOptions;
 }
 
@@ -157,7 +165,7 @@ const ROUTE_KEYS: ReadonlySet<string> = new Set([
   "slowSubscriber",
   "maxConnections",
 ]);
-const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeout", "handshakeTimeoutMillis"]);
+const SERVE_KEYS: ReadonlySet<string> = new Set([...ROUTE_KEYS, "host", "port", "tls", "handshakeTimeout", "handshakeTimeoutMillis", "backplane"]);
 const DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
 /** @internal Checks route settings at once, so a typo fails at startup rather than on the first connection. */
@@ -202,6 +210,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     port,
     tls: tls ?? null,
     handshakeTimeoutMillis: durationOption(options, "handshakeTimeout") ?? DEFAULT_HANDSHAKE_TIMEOUT_MILLIS,
+    backplane: checkBackplane(options.backplane),
     routes: resolveServerOptions(routeOptions as WebSocketServerOptions),
   };
 }
