@@ -10,6 +10,8 @@ export interface DispatchTarget {
   readonly calls: CallRegistry;
   /** A notification from the peer: to subscriptions, `notifications()` iterators and handlers. */
   onNotification(method: string, params: unknown, sessionId: string | undefined, frame: Frame): void;
+  /** Whether the peer's notifications of `method` go to a handler too. */
+  hasHandler(method: string): boolean;
   /** The peer's requests of one frame (a batch: several), answered as one frame. */
   onRequests(requests: readonly Extract<InboundMessage, { kind: "request" | "notification" }>[], batch: boolean): void;
   /** A frame (or part of one) that could not be acted on. */
@@ -34,7 +36,7 @@ export function dispatchFrame(frame: Frame, target: DispatchTarget): void {
     const message = classify(target.dialect, parsed);
     if (message.kind === "request" || message.kind === "notification") {
       if (message.kind === "notification") target.onNotification(message.method, message.params, message.sessionId, frame);
-      if (message.kind === "request" || target.dialect === "jsonrpc2") target.onRequests([message], false);
+      if (message.kind === "request" || target.hasHandler(message.method)) target.onRequests([message], false);
     } else {
       settle(message, frame, text, target);
     }

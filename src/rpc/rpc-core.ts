@@ -119,17 +119,24 @@ export class RpcCore implements LinkListener, DispatchTarget, SubscriptionHost {
   }
 
   onRequests(requests: readonly Extract<InboundMessage, { kind: "request" | "notification" }>[], batch: boolean): void {
-    const answers = requests.map((message) => {
-      if (message.kind === "notification" && !this.handlers.has(message.method)) return null;
+    // A notification without a handler needs nothing here (the common case: a subscription's items).
+    const answers: Promise<string | null>[] = [];
+    for (const message of requests) {
+      if (message.kind === "notification" && !this.handlers.has(message.method)) continue;
       const id = message.kind === "request" ? message.id : null;
-      return this.handlers.answer({ method: message.method, id, sessionId: message.sessionId }, message.params);
-    });
+      answers.push(this.handlers.answer({ method: message.method, id, sessionId: message.sessionId }, message.params));
+    }
+    if (answers.length === 0) return;
     void Promise.all(answers).then((texts) => {
       const sent = texts.filter((text): text is string => text !== null);
       if (sent.length === 0) return;
       // A batch is answered by one array (JSON-RPC §6); an answer that cannot go out is the connection's problem.
       this.link.send(batch ? `[${sent.join(",")}]` : sent[0]).catch(() => {});
     });
+  }
+
+  hasHandler(method: string): boolean {
+    return this.handlers.has(method);
   }
 
   report(error: RpcProtocolError): void {
