@@ -3,6 +3,7 @@ import type { Duration } from "../util/duration.js";
 import { typeError } from "../util/describe-value.js";
 import type { StandardSchemaV1 } from "../serialization/standard-schema.js";
 import { requireSchema } from "../serialization/schema-validation.js";
+import { checkOptionalSignal } from "../rpc/rpc-options.js";
 import type { ConnectionParams } from "./connection-handshake.js";
 import type { GraphQLRequest } from "./graphql-types.js";
 
@@ -76,10 +77,9 @@ export function checkOperationOptions(options: unknown, method: string): { signa
   if (!isOptionsObject(options)) throw typeError(name, "an object", options);
   checkKeys(options, name, method === "execute" ? ["signal", "retry", "schema"] : ["signal", "schema"]);
   const { signal, retry, schema } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`${name}.signal`, "an AbortSignal", signal);
   if (retry !== undefined && typeof retry !== "boolean") throw typeError(`${name}.retry`, "a boolean", retry);
   if (schema !== undefined) requireSchema(schema);
-  return { signal: signal ?? null, retry: retry ?? false, schema: (schema as StandardSchemaV1 | undefined) ?? null };
+  return { signal: checkOptionalSignal(signal, `${name}.signal`), retry: retry ?? false, schema: (schema as StandardSchemaV1 | undefined) ?? null };
 }
 
 /** @internal The `subscribe` message's payload of a request, checked: the document's text, and what else it has. */

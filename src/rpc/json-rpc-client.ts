@@ -2,7 +2,6 @@ import { ReconnectingWebSocketSession } from "../plugins/reconnect/reconnecting-
 import { WebSocketSession } from "../session/websocket-session.js";
 import type { InferOutput, StandardSchemaV1 } from "../serialization/standard-schema.js";
 import { typeError } from "../util/describe-value.js";
-import { isOptionsObject, checkKeys } from "../engine/config-checks.js";
 import { abortError } from "../errors.js";
 import { BatchCall } from "./batch-call.js";
 import { PendingCall } from "./call-registry.js";
@@ -12,11 +11,12 @@ import type { RpcHandler } from "./request-handlers.js";
 import { RpcClosedError } from "./rpc-errors.js";
 import { RpcCore, sendFailure } from "./rpc-core.js";
 import {
+  checkBatchOptions,
   checkCallOptions,
   checkClientOptions,
+  checkNotificationsOptions,
   checkMethod,
   checkParams,
-  checkTimeout,
   subscriptionMethods,
   type BatchEntry,
   type BatchOptions,
@@ -160,14 +160,8 @@ export class JsonRpcClient implements AsyncDisposable {
    */
   notifications<T = unknown>(method?: string | null, options?: NotificationsOptions): AsyncIterableIterator<T> {
     if (method !== undefined && method !== null) checkMethod(method, "notifications(method): method");
-    const name = "notifications(method, options): options";
-    if (options !== undefined && !isOptionsObject(options)) throw typeError(name, "an object", options);
-    if (options !== undefined) checkKeys(options, name, ["sessionId", "signal"]);
-    const signal = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`${name}.signal`, "an AbortSignal", signal);
-    const sessionId = options?.sessionId;
-    if (sessionId !== undefined && (typeof sessionId !== "string" || sessionId === "")) throw typeError(`${name}.sessionId`, "a non-empty string", sessionId);
-    const stream = this.core.streams.open(method ?? null, sessionId, signal ?? null);
+    const { sessionId, signal } = checkNotificationsOptions(options);
+    const stream = this.core.streams.open(method ?? null, sessionId, signal);
     if (this.core.endedError !== null) void stream.return();
     return stream as AsyncIterableIterator<T>;
   }
@@ -229,16 +223,6 @@ export class JsonRpcClient implements AsyncDisposable {
     if (signal?.aborted === true) return abortError(signal.reason);
     return null;
   }
-}
-
-function checkBatchOptions(options: unknown, defaultTimeout: number | null): { timeoutMillis: number | null; signal: AbortSignal | null } {
-  const name = "batch(entries, options): options";
-  if (options === undefined) return { timeoutMillis: defaultTimeout, signal: null };
-  if (!isOptionsObject(options)) throw typeError(name, "an object", options);
-  checkKeys(options, name, ["timeout", "signal"]);
-  const { timeout, signal } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`${name}.signal`, "an AbortSignal", signal);
-  return { timeoutMillis: timeout === undefined ? defaultTimeout : checkTimeout(timeout, `${name}.timeout`), signal: (signal as AbortSignal | undefined) ?? null };
 }
 
 /** JSON.stringify's own errors (a BigInt, a cycle) said as what they are: params JSON cannot carry. */

@@ -129,6 +129,38 @@ export function checkParams(value: unknown, name: string): RpcParams | undefined
   throw typeError(name, "an array, an object or undefined (JSON-RPC params are by position or by name)", value);
 }
 
+/** @internal An optional `signal` option: an AbortSignal or undefined (null when absent). */
+export function checkOptionalSignal(value: unknown, name: string): AbortSignal | null {
+  if (value === undefined) return null;
+  if (!(value instanceof AbortSignal)) throw typeError(name, "an AbortSignal", value);
+  return value;
+}
+
+/** @internal An optional `sessionId` option (the DevTools dialect's target session): a non-empty string. */
+export function checkOptionalSessionId(value: unknown, name: string): string | undefined {
+  if (value !== undefined && (typeof value !== "string" || value === "")) throw typeError(name, "a non-empty string", value);
+  return value;
+}
+
+/** @internal The checked options of `notifications()`. */
+export function checkNotificationsOptions(options: unknown): { sessionId: string | undefined; signal: AbortSignal | null } {
+  const name = "notifications(method, options): options";
+  if (options === undefined) return { sessionId: undefined, signal: null };
+  if (!isOptionsObject(options)) throw typeError(name, "an object", options);
+  checkKeys(options, name, ["sessionId", "signal"]);
+  return { sessionId: checkOptionalSessionId(options.sessionId, `${name}.sessionId`), signal: checkOptionalSignal(options.signal, `${name}.signal`) };
+}
+
+/** @internal The checked options of `batch()`: one deadline and one signal for all its calls. */
+export function checkBatchOptions(options: unknown, defaultTimeout: number | null): { timeoutMillis: number | null; signal: AbortSignal | null } {
+  const name = "batch(entries, options): options";
+  if (options === undefined) return { timeoutMillis: defaultTimeout, signal: null };
+  if (!isOptionsObject(options)) throw typeError(name, "an object", options);
+  checkKeys(options, name, ["timeout", "signal"]);
+  const { timeout, signal } = options;
+  return { timeoutMillis: timeout === undefined ? defaultTimeout : checkTimeout(timeout, `${name}.timeout`), signal: checkOptionalSignal(signal, `${name}.signal`) };
+}
+
 /** @internal The checked options of one call. */
 export interface CallSettings {
   readonly timeoutMillis: number | null;
@@ -147,17 +179,13 @@ export function checkCallOptions(options: unknown, name: string, defaultTimeout:
   if (!isOptionsObject(options)) throw typeError(name, "an object", options);
   checkKeys(options, name, subscribe ? SUBSCRIBE_KEYS : CALL_KEYS);
   const { timeout, signal, retry, sessionId, schema } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(`${name}.signal`, "an AbortSignal", signal);
   if (retry !== undefined && typeof retry !== "boolean") throw typeError(`${name}.retry`, "a boolean", retry);
-  if (sessionId !== undefined && (typeof sessionId !== "string" || sessionId === "")) {
-    throw typeError(`${name}.sessionId`, "a non-empty string", sessionId);
-  }
   if (schema !== undefined) requireSchema(schema);
   return {
     timeoutMillis: timeout === undefined ? defaultTimeout : checkTimeout(timeout, `${name}.timeout`),
-    signal: signal ?? null,
+    signal: checkOptionalSignal(signal, `${name}.signal`),
     retry: retry ?? false,
-    sessionId,
+    sessionId: checkOptionalSessionId(sessionId, `${name}.sessionId`),
     schema: (schema as StandardSchemaV1 | undefined) ?? null,
   };
 }
