@@ -2,6 +2,7 @@ import { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import type { WebSocketSession } from "../session/websocket-session.js";
 import { ConnectTimeoutError } from "../errors.js";
+import { describeReason } from "../rpc/rpc-core.js";
 import { GraphQLWsError } from "./graphql-errors.js";
 import { CloseCodes, connectionInit, parseServerMessage, pong } from "./protocol-messages.js";
 
@@ -38,7 +39,7 @@ export async function connectionHandshake(session: WebSocketSession, params: Con
         // The server closed before its ack: its close code says whether another connection may do better.
         const reason = await session.closeReason;
         if (reason === null || reason.code === CloseReason.Codes.CLOSED_ABNORMALLY) throw error;
-        throw new GraphQLWsError(`The server closed the connection before its ack: ${reason.code}${reason.message === "" ? "" : ` ${reason.message}`}`, [], reason.code, { cause: error });
+        throw new GraphQLWsError(`The server closed the connection before its ack${describeReason(reason)}`, [], reason.code, { cause: error });
       }
       const message = frame instanceof Frame.Text ? parseServerMessage(frame.readText()) : null;
       if (message?.type === "connection_ack") return;

@@ -12,6 +12,7 @@ import { ReconnectingLink } from "../rpc/reconnecting-link.js";
 import { SessionLink } from "../rpc/session-link.js";
 import type { LinkListener, RpcLink } from "../rpc/rpc-link.js";
 import { RpcClosedError, RpcConnectionLostError } from "../rpc/rpc-errors.js";
+import { describeReason } from "../rpc/rpc-core.js";
 import type { RpcSession } from "../rpc/json-rpc-client.js";
 import { connectionHandshake } from "./connection-handshake.js";
 import { GraphQLWsError } from "./graphql-errors.js";
@@ -212,7 +213,7 @@ export class GraphQLWsClient implements AsyncDisposable {
     for (const operation of [...this.operations.values()]) {
       if (operation.resumable || operation.epoch > epoch) continue;
       this.forget(operation.id);
-      operation.end(new RpcConnectionLostError(`The connection ended before the operation was answered${describe(reason)}`, reason, error ? { cause: error } : undefined));
+      operation.end(new RpcConnectionLostError(`The connection ended before the operation was answered${describeReason(reason)}`, reason, error ? { cause: error } : undefined));
     }
   }
 
@@ -242,7 +243,7 @@ export class GraphQLWsClient implements AsyncDisposable {
     const byUs = this.endedError !== null;
     this.endedError ??= reason !== null && (FATAL_CLOSE_CODES.has(reason.code) || RETRIED_CLOSE_CODES.has(reason.code))
       ? closedBy(reason)
-      : new RpcConnectionLostError(`The session ended${describe(reason)}`, reason, error ? { cause: error } : undefined);
+      : new RpcConnectionLostError(`The session ended${describeReason(reason)}`, reason, error ? { cause: error } : undefined);
     this.finish(this.endedError, byUs && this.endedError instanceof RpcClosedError);
   }
 
@@ -333,9 +334,5 @@ async function openingError(error: unknown, session: WebSocketSession): Promise<
 }
 
 function closedBy(reason: CloseReason): GraphQLWsError {
-  return new GraphQLWsError(`The server closed the connection: ${reason.code}${reason.message === "" ? "" : ` ${reason.message}`}`, [], reason.code);
-}
-
-function describe(reason: CloseReason | null): string {
-  return reason === null ? "" : ` (${reason.code}${reason.message === "" ? "" : ` ${reason.message}`})`;
+  return new GraphQLWsError(`The server closed the connection${describeReason(reason)}`, [], reason.code);
 }

@@ -190,7 +190,8 @@ function connectionLost(method: string, reason: CloseReason | null, error: Error
   return new RpcConnectionLostError(`The connection ended before ${method} was answered${describeReason(reason)}`, reason, error ? { cause: error } : undefined);
 }
 
-function describeReason(reason: CloseReason | null): string {
+/** " (1001 going away)": a close reason as the errors of a lost connection quote it; "" for none. */
+export function describeReason(reason: CloseReason | null): string {
   if (reason === null) return "";
   return ` (${reason.code}${reason.message === "" ? "" : ` ${reason.message}`})`;
 }
