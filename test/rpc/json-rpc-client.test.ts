@@ -74,6 +74,7 @@ describe("JsonRpcClient over one session", () => {
     assert.ok(error instanceof RpcTimeoutError);
     assert.equal(error.timeoutMillis, 50);
     assert.equal(rpc.pendingCalls, 0);
+    assert.equal((rpc as unknown as { core: { calls: { deadlineCount: number } } }).core.calls.deadlineCount, 0);
     await delay(400);
     assert.equal(reports.length, 0);
     assert.equal(await rpc.call("slow", undefined, { timeout: null }), "late");
