@@ -178,6 +178,10 @@ async function main(): Promise<void> {
       for (const client of rotate(clients, round)) {
         for (const server of rotate(scenario.servers, round)) {
           const k = key(client, server);
+          if (scenario.mode === "fanout" && client === "raw" && server !== "ws") {
+            notes.set(k, "n/a: the fan-out floor is measured on ws's server (a pre-built frame per socket)");
+            continue;
+          }
           if (scenario.deflate && client === "raw") {
             notes.set(k, "n/a: the floor sends pre-built frames, no compression");
             continue;

@@ -7,9 +7,10 @@
  * The `ws` and `kite` servers also answer JSON-RPC 2.0 on `/rpc` (the RPC scenarios): each text
  * message is parsed and answered `{"jsonrpc":"2.0","id":<its id>,"result":<its params>}`. On
  * `/fanout`, a text message "publish <size>" sends one message of that size to every connection of
- * the route: `server.publish` to a topic on kite-ws's, the usual loop over `wss.clients` on ws's.
+ * the route: `server.publish` to a topic on kite-ws's, the usual loop over `wss.clients` on ws's;
+ * "publish-raw <size>" on ws's is the floor: one pre-built frame written to each socket.
  */
-import type { AddressInfo, Server } from "node:net";
+import type { AddressInfo, Server, Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { serve, type ServeOptions, type WebSocketRouting } from "../src/server/index.js";
 import * as kite from "../src/index.js";
@@ -24,6 +25,13 @@ function fanoutMessage(command: string): string {
   return "x".repeat(Number(command.split(" ")[1]) || 32);
 }
 
+/** A whole unmasked Text frame of an ASCII `text` shorter than 64 KiB. */
+function unmaskedTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? Buffer.from([0x81, length]) : Buffer.from([0x81, 126, length >>> 8, length & 0xff]);
+  return Buffer.concat([header, Buffer.from(text)]);
+}
+
 /** The answer to one JSON-RPC request: its params as the result. */
 function rpcAnswer(text: string): string {
   const request = JSON.parse(text) as { id?: unknown; params?: unknown };
@@ -35,8 +43,15 @@ async function wsServer(deflate: boolean): Promise<number> {
   server.on("connection", (socket, request) => {
     if (request.url === "/fanout") {
       socket.on("message", (data) => {
-        const message = fanoutMessage(String(data));
-        for (const client of server.clients) if (client.readyState === client.OPEN) client.send(message);
+        const command = String(data);
+        const message = fanoutMessage(command);
+        if (command.startsWith("publish-raw ")) {
+          // The floor: one pre-built frame, one socket write per subscriber, no framing work at all.
+          const frame = unmaskedTextFrame(message);
+          for (const client of server.clients) (client as unknown as { _socket: Socket })._socket.write(frame);
+        } else {
+          for (const client of server.clients) if (client.readyState === client.OPEN) client.send(message);
+        }
       });
     } else if (request.url === "/rpc") socket.on("message", (data) => socket.send(rpcAnswer(String(data))));
     else socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));

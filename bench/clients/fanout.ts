@@ -2,7 +2,9 @@
  * The fan-out scenario's client process: `connections` subscribers (`ws` clients, whatever the
  * server), and rounds in which one of them asks the server to publish one message to all; a round
  * ends when the last subscriber has it. The figures are the server's CPU per delivered message (read
- * by the parent between the marks) and the time from the request to the last delivery.
+ * by the parent between the marks) and the time from the request to the last delivery. As the
+ * "raw" client, it asks for the floor instead ("publish-raw", on ws's server only): one pre-built frame
+ * written to each subscriber's socket, nothing else.
  */
 import WebSocket from "ws";
 import type { RunResult, RunSpec } from "../lib/types.js";
@@ -42,7 +44,7 @@ export async function openSubscribers(spec: RunSpec): Promise<{ sockets: WebSock
         wake = null;
         resolve(Number(process.hrtime.bigint() - started) / 1000);
       };
-      sockets[0].send(`publish ${spec.payload.size}`);
+      sockets[0].send(`${spec.client === "raw" ? "publish-raw" : "publish"} ${spec.payload.size}`);
     });
   return { sockets, round };
 }

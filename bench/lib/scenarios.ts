@@ -238,7 +238,7 @@ export function scenarios(quick: boolean, rounds: number, batchServer: boolean):
       connections: scale(10_000, 1_000),
       openBatch: 500,
       path: "/fanout",
-      clients: ["ws-bu"],
+      clients: ["ws-bu", "raw"],
       servers: ["ws", "kite"],
       metrics: ["serverCpuPerDelivery", "p50", "p99"],
     },

@@ -102,7 +102,9 @@ export function targets(report: Report, serverRows: readonly ServerRow[]): Targe
     const kite = per("kite");
     const ws = per("ws");
     const n = fanout.connections.toLocaleString("en-US");
-    add(`fan-out to ${n} subscribers: server CPU per delivered message (kite server / ws server)`, kite !== null && ws !== null && ws > 0 ? kite / ws : null, 0.5);
+    const floor = value(cells, "fanout10k", "raw", "ws", "serverCpuPerDelivery");
+    const ratio = (v: number | null): number | null => (v !== null && ws !== null && ws > 0 ? v / ws : null);
+    add(`fan-out to ${n} subscribers: server CPU per delivered message (kite server / ws server)`, ratio(kite), 0.5, ratio(floor));
   }
   for (const row of serverRows) add(`server: ${row.metric}, ${row.scenario} (kite server / ws server)`, row.ratio, 0.8);
   return list;

@@ -14,6 +14,7 @@ const LARGE_FRAME_MIN_PAYLOAD = 128 * 1024;
 const ZERO_COPY_THRESHOLD = 16 * 1024;
 /** Masking keys are cut from a pool of crypto-random bytes refilled at once (RFC 6455 §5.3, §10.3). */
 const KEY_POOL_BYTES = 8 * 1024;
+const NO_BYTES = Buffer.alloc(0);
 
 export interface FrameSerializerOptions {
   /** Clients mask every frame (true); servers never do (false). */
@@ -65,9 +66,13 @@ export class FrameSerializer {
       }
       reserved[i] = room;
       if (room !== null) lent++;
-      else total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);
+      else {
+        const wire = this.prebuilt(frames[i]);
+        if (wire === null) total += headerLength(size, this.masking) + (this.inline(size) ? size : 0);
+        else if (this.copiesPrebuilt(wire, frames.length)) total += wire.length;
+      }
     }
-    const buffer = Buffer.allocUnsafe(total);
+    const buffer = total === 0 ? NO_BYTES : Buffer.allocUnsafe(total);
     let pos = 0;
     let start = 0;
     for (let i = 0; i < frames.length; i++) {
@@ -79,6 +84,19 @@ export class FrameSerializer {
         if (pos > start) out.push(buffer.subarray(start, pos));
         out.push(inArena[i] ? this.buildInArena(room, frame, size) : this.buildInLargeBuffer(room as Buffer, frame, size));
         start = pos;
+        continue;
+      }
+      const wire = this.prebuilt(frame);
+      if (wire !== null) {
+        if (!isControlOpcode(frame.frameType)) this.continuing = !frame.fin;
+        if (this.copiesPrebuilt(wire, frames.length)) {
+          buffer.set(wire, pos);
+          pos += wire.length;
+        } else {
+          if (pos > start) out.push(buffer.subarray(start, pos));
+          out.push(wire);
+          start = pos;
+        }
         continue;
       }
       pos = this.writeHeader(buffer, pos, frame, size);
@@ -115,6 +133,22 @@ export class FrameSerializer {
   private buildInLargeBuffer(target: Buffer, frame: Frame, size: number): Buffer {
     this.writePayload(target, this.writeHeader(target, 0, frame, size), frame, size);
     return target;
+  }
+
+  /**
+   * A frame's encoding built once for many connections (fan-out), when this serializer would build the
+   * same bytes: it does not mask, and is not inside a fragmented message (whose frames get the
+   * continuation opcode).
+   */
+  private prebuilt(frame: Frame): Uint8Array | null {
+    const wire = frame.unmaskedWire;
+    if (wire === null || this.masking || (this.continuing && !isControlOpcode(frame.frameType))) return null;
+    return wire;
+  }
+
+  /** A small prebuilt frame among others is copied into the batch's buffer; otherwise it is written as it is. */
+  private copiesPrebuilt(wire: Uint8Array, frames: number): boolean {
+    return frames > 1 && wire.length < ZERO_COPY_THRESHOLD;
   }
 
   private inline(size: number): boolean {

@@ -69,6 +69,11 @@ export abstract class Frame {
   readonly rsv3: boolean;
   /** @internal The payload as given, or null while a text frame holds only its string. */
   bytes: Uint8Array | null;
+  /**
+   * @internal The whole frame as a server writes it (header and unmasked payload), when it was built
+   * once to be written to many connections (fan-out); null otherwise.
+   */
+  unmaskedWire: Uint8Array | null = null;
 
   /** `fin` is a boolean: the subclasses check what users pass. */
   protected constructor(fin: boolean, data: Uint8Array | null, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {

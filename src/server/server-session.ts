@@ -1,3 +1,4 @@
+import type { Frame } from "../protocol/frame.js";
 import { DefaultWebSocketSession } from "../session/default-session.js";
 import type { SessionInit } from "../session/websocket-session.js";
 import { typeError } from "../util/describe-value.js";
@@ -27,6 +28,11 @@ export class DefaultWebSocketServerSession extends DefaultWebSocketSession {
   /** Receives what `server.publish(topic, ...)` sends from now on, until `unsubscribe(topic)` or the session ends. */
   subscribe(topic: string): void {
     this.registry.subscribe(this, checkTopic(topic, "subscribe(topic): topic"));
+  }
+
+  /** @internal Takes a published frame without waiting: false when `outgoing` is full (see `OutgoingPump.offer`). */
+  offerPublished(frame: Frame): boolean {
+    return this.outbox.offer(frame);
   }
 
   /** Stops receiving `topic`'s messages; a topic it is not in is no error. */

@@ -1,5 +1,6 @@
 import { CloseReason } from "../protocol/close-reason.js";
 import type { Frame } from "../protocol/frame.js";
+import { FrameSerializer } from "../protocol/frame-serializer.js";
 import type { DefaultWebSocketSession } from "../session/default-session.js";
 
 /** What `publish` does with a subscriber whose `outgoing` is full: skip it for this message, or close it with 1013. */
@@ -9,13 +10,18 @@ export type SlowSubscriberPolicy = "drop" | "close";
 export interface TopicMember extends DefaultWebSocketSession {
   /** Its topics; null while it has none (an idle session keeps no set). */
   subscribedTopics: Set<string> | null;
+  /** Takes a published frame without waiting; false when its `outgoing` is full. */
+  offerPublished(frame: Frame): boolean;
 }
+
+/** Builds published frames once for every subscriber: whole unmasked frames, so it keeps no state between them. */
+const fanOutSerializer = new FrameSerializer({ mask: false });
 
 /**
  * The topics of one server (or one set of routes): who is subscribed to what, and fan-out. A
- * published frame is built once and the same frame is queued on every subscriber (no copy per
- * subscriber; an unmasked server frame is written as it is). A subscriber that cannot take it at
- * once is never waited for: `slowSubscriber` drops the message for it or closes it with 1013.
+ * published frame is encoded once, and those same bytes are written to every subscriber with nothing
+ * queued before them, at once, or queued behind what is. A subscriber that cannot take it at once is
+ * never waited for: `slowSubscriber` drops the message for it or closes it with 1013.
  */
 export class TopicRegistry {
   private readonly topics = new Map<string, Set<TopicMember>>();
@@ -56,11 +62,13 @@ export class TopicRegistry {
   publish(topic: string, frame: Frame): number {
     const members = this.topics.get(topic);
     if (members === undefined) return 0;
+    // The bytes every plain connection writes, encoded once (a negotiated extension encodes its own).
+    if (frame.unmaskedWire === null) frame.unmaskedWire = fanOutSerializer.serializeOne(frame);
     let delivered = 0;
     for (const session of members) {
       let taken: boolean;
       try {
-        taken = session.outgoing.trySend(frame);
+        taken = session.offerPublished(frame);
       } catch {
         // A frame this session cannot carry (larger than its maxFrameSize): not delivered to it.
         continue;

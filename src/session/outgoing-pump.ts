@@ -94,6 +94,26 @@ export class OutgoingPump implements SendChannel<Frame> {
 
   trySend(frame: Frame): boolean {
     checkOutgoingFrame(frame, this.transport, this.rsvAllowed);
+    return this.queueNow(frame);
+  }
+
+  /**
+   * `trySend` for fan-out, where one frame goes to many sessions in one loop: with nothing queued or
+   * waiting before it, the frame is written at once instead of on a scheduled flush, since batching
+   * gains nothing there and a flush per session would cost a callback each.
+   */
+  offer(frame: Frame): boolean {
+    checkOutgoingFrame(frame, this.transport, this.rsvAllowed);
+    if (this.flushScheduled || this.blocked || this.staged !== null || this.stopped || this.closeWritten || this.pendingClose !== null) {
+      return this.queueNow(frame);
+    }
+    const queue = this.made;
+    if (queue !== null && (!queue.isEmpty || queue.isClosedForSend)) return this.queueNow(frame);
+    if (!this.transport.write([frame])) this.blocked = true;
+    return true;
+  }
+
+  private queueNow(frame: Frame): boolean {
     if (!this.queue.trySend(frame)) return false;
     this.scheduleFlush();
     return true;
