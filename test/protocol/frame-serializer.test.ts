@@ -457,3 +457,41 @@ test("property: serialize → split → parse gives back the frames, and matches
     { numRuns: 100 },
   );
 });
+
+describe("FrameSerializer: a frame encoded once for many connections (fan-out)", () => {
+  const prepared = (frame: Frame): Frame => {
+    frame.unmaskedWire = new FrameSerializer({ mask: false }).serializeOne(frame);
+    return frame;
+  };
+
+  test("a server writes those very bytes, alone as they are, or copied in among other frames", () => {
+    const frame = prepared(new Frame.Text("published"));
+    const alone = serialize(new FrameSerializer({ mask: false }), [frame]);
+    assert.equal(alone.length, 1);
+    assert.equal(alone[0], frame.unmaskedWire, "the shared bytes themselves, not a copy");
+
+    const among = serialize(new FrameSerializer({ mask: false }), [new Frame.Text("a"), frame, new Frame.Binary(new Uint8Array([1, 2]))]);
+    assert.equal(among.length, 1, "small frames share one buffer");
+    assert.deepEqual(parse(among, false).map(summarize).map((s) => s.data), [hex(new TextEncoder().encode("a")), hex(new TextEncoder().encode("published")), "0102"]);
+  });
+
+  test("a large one is written as its own chunk among others", () => {
+    const frame = prepared(new Frame.Binary(patternBytes(LARGE, 7)));
+    const out = serialize(new FrameSerializer({ mask: false }), [new Frame.Text("before"), frame, new Frame.Text("after")]);
+    assert.ok(out.includes(frame.unmaskedWire!));
+    assert.deepEqual(parse(out, false).map((f) => f.byteLength), [6, LARGE, 5]);
+  });
+
+  test("a client masks as always; inside a fragmented message the frame gets the continuation opcode", () => {
+    const frame = prepared(new Frame.Text("x"));
+    const masked = concatBytes(serialize(new FrameSerializer({ mask: true }), [frame]));
+    assert.equal(decodeFrames(masked)[0].maskKey !== null, true);
+
+    const server = new FrameSerializer({ mask: false });
+    const fragmented = concatBytes(serialize(server, [new Frame.Text(false, new TextEncoder().encode("start")), frame]));
+    assert.deepEqual(decodeFrames(fragmented).map((f) => f.opcode), [Opcode.TEXT, Opcode.CONTINUATION]);
+    // The message ended with it: the next prepared frame is written as built.
+    const next = prepared(new Frame.Text("y"));
+    assert.equal(serialize(server, [next])[0], next.unmaskedWire);
+  });
+});

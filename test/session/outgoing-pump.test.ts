@@ -108,6 +108,28 @@ describe("OutgoingPump", () => {
     assert.deepEqual(transport.texts, ["first", ...numbered(5)]);
   });
 
+  test("offer (fan-out): written at once when nothing waits; behind what is queued, in order; refused when full", T, async () => {
+    const { pump, transport } = open(2);
+    assert.equal(pump.offer(new Frame.Text("now")), true);
+    assert.equal(transport.writes.length, 1, "written inside the call: nothing was queued before it");
+
+    void pump.send(new Frame.Text("queued"));
+    assert.equal(pump.offer(new Frame.Text("behind")), true);
+    assert.equal(transport.writes.length, 1, "queued behind the frame already waiting");
+    assert.equal(pump.offer(new Frame.Text("over")), false, "the queue is full: refused, not waited for");
+    await nextTick();
+    assert.deepEqual(transport.texts, ["now", "queued", "behind"]);
+
+    transport.accepting = false;
+    assert.equal(pump.offer(new Frame.Text("fills")), true);
+    assert.equal(pump.offer(new Frame.Text("waits")), true);
+    assert.equal(transport.writes.length, 3, "nothing more is written while the transport is full");
+    transport.drain();
+    await pump.flush();
+    assert.deepEqual(transport.texts, ["now", "queued", "behind", "fills", "waits"]);
+    assert.throws(() => pump.offer(new Frame.Ping(new Uint8Array(126))), /at most 125 bytes/);
+  });
+
   test("control frames go ahead of queued data, and are skipped while the transport is full or after a Close", T, async () => {
     const { pump, transport } = open(8);
     void pump.send(new Frame.Text("queued"));
