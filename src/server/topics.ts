@@ -62,8 +62,10 @@ export class TopicRegistry {
   publish(topic: string, frame: Frame): number {
     const members = this.topics.get(topic);
     if (members === undefined) return 0;
-    // The bytes every plain connection writes, encoded once (a negotiated extension encodes its own).
+    // The bytes every connection without extensions writes, encoded once.
     if (frame.unmaskedWire === null) frame.unmaskedWire = fanOutSerializer.serializeOne(frame);
+    // Negotiated extensions keep what they encode once here (permessage-deflate: once per setting).
+    frame.sharedEncodings ??= new Map();
     let delivered = 0;
     for (const session of members) {
       let taken: boolean;

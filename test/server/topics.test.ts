@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { Frame } from "../../src/index.js";
+import { Frame, WebSocketDeflateExtension } from "../../src/index.js";
 import { serve, type DefaultWebSocketServerSession, type ServeOptions, type WebSocketServer } from "../../src/server/index.js";
 import { within } from "../helpers/ws-peer.js";
 
@@ -67,6 +67,55 @@ describe("topics", () => {
       assert.deepEqual(c.messages, ["ready", "binary:3"]);
       for (const client of [a, b, c]) client.socket.close();
     } finally {
+      await server.close();
+    }
+  });
+
+  test("permessage-deflate: a published message is compressed once per setting, and each connection's own context stays right", T, async () => {
+    const server = await serve({ host: "127.0.0.1", port: 0, extensions: (e) => e.install(WebSocketDeflateExtension) }, (routes) =>
+      routes.webSocket("/feed", async (session) => {
+        session.subscribe("t");
+        await session.send("ready");
+        // "own N": a message of this session's own, compressed by its own context, which refers back to
+        // its earlier ones (the same words again) unless it forgot them after a published message.
+        for await (const frame of session.incoming) if (frame instanceof Frame.Text) await session.send(`own message alpha beta gamma delta ${frame.readText()}`);
+      }),
+    );
+    const clients: { socket: WebSocket; messages: string[]; agreed: string }[] = [];
+    try {
+      const settings = [{}, { serverNoContextTakeover: true }, { serverMaxWindowBits: 10 }, { serverMaxWindowBits: 10, serverNoContextTakeover: true }, false] as const;
+      for (const perMessageDeflate of settings) {
+        const socket = new WebSocket(`${server.url}/feed`, { perMessageDeflate });
+        const messages: string[] = [];
+        let agreed = "";
+        socket.on("upgrade", (response) => (agreed = String(response.headers["sec-websocket-extensions"] ?? "")));
+        socket.on("message", (data) => messages.push(data.toString()));
+        socket.on("error", () => {});
+        await within(new Promise<void>((resolve) => socket.on("message", function ready() {
+          socket.off("message", ready);
+          resolve();
+        })), 3_000, "the server's ready");
+        clients.push({ socket, messages, agreed });
+      }
+      assert.deepEqual(clients.map((c) => c.agreed), ["permessage-deflate", "permessage-deflate; server_no_context_takeover", "permessage-deflate; server_max_window_bits=10", "permessage-deflate; server_no_context_takeover; server_max_window_bits=10", ""]);
+
+      const expected: string[] = ["ready"];
+      const frames: Frame[] = [];
+      for (let n = 0; n < 20; n++) {
+        const frame = new Frame.Text(`published price update ${n} `.repeat(1 + (n % 5)));
+        frames.push(frame);
+        assert.equal(server.publish("t", frame), clients.length);
+        expected.push(frame.readText());
+        for (const client of clients) client.socket.send(`${n}`);
+        expected.push(`own message alpha beta gamma delta ${n}`);
+        await within((async () => { while (clients.some((c) => c.messages.length < expected.length)) await delay(2); })(), 3_000, `round ${n}`);
+      }
+      for (const client of clients) assert.deepEqual(client.messages, expected, "every message inflates to what was sent, in order");
+      // One compressed form per setting the subscribers agreed on (windows of 15 and 10 bits), whatever
+      // their context takeover; the plain subscriber writes the frame's own bytes.
+      for (const frame of frames) assert.deepEqual([...(frame.sharedEncodings?.keys() ?? [])].sort(), ["permessage-deflate 6 10", "permessage-deflate 6 15"]);
+    } finally {
+      for (const client of clients) client.socket.terminate();
       await server.close();
     }
   });

@@ -5,7 +5,8 @@ import type { DeflateAgreement } from "./deflate-negotiation.js";
 import { PERMESSAGE_DEFLATE } from "./deflate-negotiation.js";
 import { Inflater } from "./inflater.js";
 import { ContextClosedError } from "./zlib-context.js";
-import { Deflater } from "./deflater.js";
+import { Deflater, deflateWhole } from "./deflater.js";
+import { FrameSerializer } from "../../protocol/frame-serializer.js";
 import { parameterRecord } from "../extension-header.js";
 import { Frame } from "../../protocol/frame.js";
 import { FrameType } from "../../protocol/frame-type.js";
@@ -16,6 +17,14 @@ import { RSV1 } from "../../protocol/frame-parser.js";
  * message only; on a continuation or a control frame it fails the connection (the parser checks).
  */
 export const DEFLATE_RSV: RsvBits = Object.freeze({ messageStart: RSV1, continuation: 0, control: 0 });
+
+/**
+ * Fanned-out messages up to this size are compressed once, synchronously, for every connection with
+ * the same setting; bigger ones are compressed by each connection's own context, off the event loop.
+ */
+const SHARED_MAX_PAYLOAD = 1024 * 1024;
+/** Builds the shared compressed frames' bytes: whole unmasked frames, so it keeps no state between them. */
+const sharedSerializer = new FrameSerializer({ mask: false });
 
 /** Where a direction is: between messages, inside an uncompressed one, inside a compressed one. */
 const Message = { None: 0, Plain: 1, Compressed: 2 } as const;
@@ -73,6 +82,9 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
     const type = frame.frameType;
     if (type !== FrameType.TEXT && type !== FrameType.BINARY) return frame;
     const first = this.sending === Message.None;
+    if (first && frame.sharedEncodings !== null && frame.fin && !this.disposed && frame.byteLength <= SHARED_MAX_PAYLOAD && this.shouldCompress(frame)) {
+      return this.sharedDeflated(frame, frame.sharedEncodings);
+    }
     if (first) this.sending = this.shouldCompress(frame) ? Message.Compressed : Message.Plain;
     const mode = this.sending;
     if (frame.fin) this.sending = Message.None;
@@ -99,6 +111,24 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
   /** Whether zlib contexts are allocated (for tests and diagnostics). */
   get contextsOpen(): number {
     return (this.inflater?.isOpen ? 1 : 0) + (this.deflater?.isOpen ? 1 : 0);
+  }
+
+  /**
+   * A fanned-out message, compressed once for every connection with this codec's level and window
+   * (the first one compresses it), and this connection's own context told its peer saw bytes it did
+   * not compress.
+   */
+  private sharedDeflated(frame: Frame, shared: Map<string, Frame>): Frame {
+    const windowBits = this.agreement.deflateWindowBits;
+    const key = `permessage-deflate ${this.level} ${windowBits}`;
+    let compressed = shared.get(key);
+    if (compressed === undefined) {
+      compressed = deflated(frame, deflateWhole(frame.data, this.level, windowBits), true);
+      compressed.unmaskedWire = sharedSerializer.serializeOne(compressed);
+      shared.set(key, compressed);
+    }
+    this.deflater?.forgetHistory();
+    return compressed;
   }
 
   /** The frame that carries `data`, inflated from `frame`'s payload. */

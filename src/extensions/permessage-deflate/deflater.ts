@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { constants, createDeflateRaw, type DeflateRaw } from "node:zlib";
+import { constants, createDeflateRaw, deflateRawSync, type DeflateRaw } from "node:zlib";
 import { ZlibContext } from "./zlib-context.js";
 
 /**
@@ -28,6 +28,15 @@ export class Deflater extends ZlibContext {
     return output instanceof Uint8Array ? withoutTrailer(output) : output.then(withoutTrailer);
   }
 
+  /**
+   * The peer's window now holds bytes this context did not compress (a message compressed elsewhere,
+   * see {@link deflateWhole}): the next message must not refer back past it, so the context starts
+   * afresh. A context that is not open, or resets after each message anyway, has nothing to forget.
+   */
+  forgetHistory(): void {
+    if (!this.noContextTakeover) this.reset();
+  }
+
   protected open(): DeflateRaw {
     return createDeflateRaw({ level: this.level, windowBits: this.windowBits });
   }
@@ -39,6 +48,15 @@ export class Deflater extends ZlibContext {
   protected corrupt(error: Error): Error {
     return error;
   }
+}
+
+/**
+ * One whole message's payload compressed on its own, synchronously, as a fresh context with a window
+ * of `windowBits` would: it refers to nothing before it, so every peer that agreed on a window at
+ * least that big can inflate it, whatever its context takeover (the form fan-out shares).
+ */
+export function deflateWhole(payload: Uint8Array, level: number, windowBits: number): Uint8Array {
+  return withoutTrailer(deflateRawSync(payload, { level, windowBits, finishFlush: constants.Z_SYNC_FLUSH }));
 }
 
 /** The message's output without the 00 00 FF FF that ends a sync flush (RFC 7692 §7.2.1). */

@@ -78,6 +78,11 @@ export abstract class ZlibContext {
     return this.runAsync(input, tail, flushFlag, limit, resetAfter, null, 0);
   }
 
+  /** Forgets what was written so far, as a fresh context would (between jobs only). */
+  protected reset(): void {
+    if (this.stream !== null && !this.busy) this.stream.reset();
+  }
+
   /** Releases the stream; a job in progress rejects with `ContextClosedError`. Later jobs fail too. */
   close(): void {
     if (this.closed) return;
