@@ -37,13 +37,15 @@ export function matrixRuntimes(): Runtime[] {
   return [
     { runtime: "node", pinned: null, command: process.execPath, args: [RUNNER] },
     ...(["node22", "node24", "node26"] as const).map((name) => ({ runtime: "node" as const, pinned: pin(name), command: join(INSTALLED, name, "bin", "node"), args: [RUNNER] })),
-    { runtime: "bun", pinned: pin("@oven/bun-linux-x64"), command: join(INSTALLED, "@oven", "bun-linux-x64", "bin", "bun"), args: [RUNNER] },
+    // No package installs and no .env file: the runner loads local files only.
+    { runtime: "bun", pinned: pin("@oven/bun-linux-x64"), command: join(INSTALLED, "@oven", "bun-linux-x64", "bin", "bun"), args: ["--no-install", "--no-env-file", RUNNER] },
     {
       runtime: "deno",
       pinned: pin("@deno/linux-x64-glibc"),
       command: join(INSTALLED, "@deno", "linux-x64-glibc", "deno"),
-      // What the cases need and no more, as a careful user would run it: no env, no file access.
-      args: ["run", "--no-prompt", "--allow-net=127.0.0.1", RUNNER],
+      // What the cases need and no more, as a careful user would run it: no env, no file access;
+      // local modules only (no remote or npm resolution, no deno.json or lock file picked up).
+      args: ["run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock", "--allow-net=127.0.0.1", RUNNER],
     },
   ];
 }
