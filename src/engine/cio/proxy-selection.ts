@@ -8,7 +8,8 @@ import { URL_LIKE } from "../config-checks.js";
  * - a proxy URL, `"http://user:pass@proxy.example:3128"` (credentials become `Proxy-Authorization:
  *   Basic`; an `https:` URL speaks TLS to the proxy too), used for every connection;
  * - `"env"` (the default): `HTTPS_PROXY` for `wss:`, `HTTP_PROXY` for `ws:` (lowercase names first),
- *   except for hosts that `NO_PROXY` lists and for loopback hosts (localhost, 127.0.0.0/8, ::1);
+ *   except for hosts that `NO_PROXY` lists and for loopback hosts (localhost, 127.0.0.0/8, ::1); a
+ *   variable the runtime does not let the program read (Deno without `--allow-env`) counts as unset;
  * - `null`: never.
  */
 export type CioProxyConfig = string | URL | "env" | null;
@@ -78,10 +79,23 @@ export function matchesNoProxy(host: string, port: number, noProxy: string): boo
 
 function firstSet(env: ProxyEnvironment, names: readonly string[]): [string, string | undefined] {
   for (const name of names) {
-    const value = env[name]?.trim();
+    const value = readVariable(env, name)?.trim();
     if (value) return [name, value];
   }
   return [names[names.length - 1], undefined];
+}
+
+/**
+ * A variable of `env`, or undefined where the runtime forbids reading it: Deno without
+ * `--allow-env` throws `NotCapable` from `process.env`, and a program not allowed to see its
+ * environment has no proxy there (rather than every connection failing on the read).
+ */
+function readVariable(env: ProxyEnvironment, name: string): string | undefined {
+  try {
+    return env[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /** A host without the brackets of an IPv6 address. */

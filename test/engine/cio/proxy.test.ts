@@ -68,6 +68,21 @@ describe("which proxy a CIO connection uses", () => {
     assert.throws(() => resolveProxy("env", ws, { HTTP_PROXY: "ftp://x" }), /HTTP_PROXY must be an http: or https: proxy URL/);
   });
 
+  test("a variable the runtime forbids reading (Deno without --allow-env) counts as unset", T, () => {
+    const read: string[] = [];
+    // Deno's process.env throws NotCapable on each read it was not allowed.
+    const forbidding = new Proxy({} as Record<string, string | undefined>, {
+      get(_target, name) {
+        read.push(String(name));
+        if (name === "HTTPS_PROXY") return "http://allowed:1";
+        throw Object.assign(new Error(`Requires env access to "${String(name)}"`), { name: "NotCapable" });
+      },
+    });
+    assert.equal(resolveProxy("env", ws, forbidding), null);
+    assert.equal(resolveProxy("env", wss, forbidding)?.host, "allowed:1", "a readable variable still counts");
+    assert.deepEqual(read.slice(0, 2), ["http_proxy", "HTTP_PROXY"]);
+  });
+
   test("loopback targets never go through an environment proxy", T, () => {
     const env = { HTTP_PROXY: "http://p:1" };
     for (const host of ["127.0.0.1", "127.8.9.10", "localhost", "app.localhost", "[::1]"]) {
