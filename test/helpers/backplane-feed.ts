@@ -12,7 +12,7 @@ export interface Publisher {
 }
 
 /** A handler for "/feed"; `failures` collects anything a handler saw thrown. */
-export function feedHandler(server: () => Publisher, failures: unknown[] = []) {
+export function feedHandler(server: () => Publisher, failures: { push(error: unknown): unknown } = []) {
   return async (session: DefaultWebSocketServerSession, request: WebSocketServerRequest): Promise<void> => {
     try {
       for (const topic of (request.url.searchParams.get("topics") ?? "").split(",").filter(Boolean)) session.subscribe(topic);
