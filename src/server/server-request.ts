@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { isValidHeaderField } from "../http/header-fields.js";
+import { sharedString, shareHeaderStrings } from "../http/shared-strings.js";
 
 /** The upgrade request of a session, as its handler and the server's hooks see it. */
 export interface WebSocketServerRequest {
@@ -30,6 +31,8 @@ export function createServerRequest(raw: IncomingMessage, protocols: readonly st
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     if (!isValidHeaderField(pairs[i], pairs[i + 1])) return null;
   }
+  // The request lives as long as its session: its repeating strings are kept once per process.
+  shareHeaderStrings(pairs);
   return new ServerRequest(url, raw, protocols);
 }
 
@@ -53,7 +56,8 @@ class ServerRequest implements WebSocketServerRequest {
     this.raw = raw;
     this.protocols = protocols;
     // Read now: a socket forgets its peer once it is closed.
-    this.remoteAddress = raw.socket.remoteAddress;
+    const address = raw.socket.remoteAddress;
+    this.remoteAddress = address === undefined ? undefined : sharedString(address);
     this.remotePort = raw.socket.remotePort;
   }
 
