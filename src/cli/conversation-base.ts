@@ -3,13 +3,14 @@ import type { Frame } from "../protocol/frame.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { reportClose } from "./connect-report.js";
 import type { ConversationSession } from "./conversation.js";
-import { sessionExitCode } from "./exit-codes.js";
+import { closeTimeoutOf, sessionExitCode } from "./exit-codes.js";
+import { errorEvent } from "./output.js";
 import type { LineConsole } from "./terminal.js";
 
 /** What a conversation needs of its session: a plain session and a reconnecting one both have it. */
 export interface TalkingSession {
   readonly incoming: AsyncIterable<Frame>;
-  send(payload: string | Uint8Array): Promise<void>;
+  send(payload: string | Uint8Array | Frame): Promise<void>;
   flush(): Promise<void>;
   close(reason: CloseReason): Promise<void>;
   terminate(): void;
@@ -30,7 +31,7 @@ export abstract class ConversationBase<S extends TalkingSession> implements Conv
     return this.session.incoming;
   }
 
-  send(payload: string | Uint8Array): Promise<void> {
+  send(payload: string | Uint8Array | Frame): Promise<void> {
     return this.session.send(payload);
   }
 
@@ -60,13 +61,25 @@ export abstract class ConversationBase<S extends TalkingSession> implements Conv
   /** The first line: "connected to <url> (subprotocol x) — Ctrl-D closes, Ctrl-C quits". */
   protected connectedLine(protocol: string | null): string {
     const { terminal, options } = this;
+    this.openEvent(protocol, false);
     const hint = terminal.interactive ? terminal.err.dim(" — Ctrl-D closes, Ctrl-C quits") : "";
     return `${terminal.err.green("connected")} to ${options.href}${subprotocolText(protocol)}${hint}`;
+  }
+
+  /** With `--json`: the event of a connection that opened. */
+  protected openEvent(protocol: string | null, reconnected: boolean): void {
+    if (this.options.json) this.terminal.event({ event: "open", url: this.options.href, protocol, ...(reconnected ? { reconnected } : {}) });
   }
 
   /** Tells how the session ended and gives its exit code. */
   protected finish(reason: CloseReason | null, failure: unknown, closedByUs: boolean): number {
     const code = sessionExitCode(failure, reason, closedByUs);
+    if (this.options.json) {
+      const timedOut = closeTimeoutOf(failure);
+      const cause = timedOut ?? (failure instanceof Error && failure.cause instanceof Error ? failure.cause : failure);
+      if (cause !== null) this.terminal.event(errorEvent(cause));
+      this.terminal.event({ event: "close", code: reason?.code ?? null, reason: reason?.message ?? "", by: closedByUs ? "us" : "server", exitCode: code });
+    }
     reportClose(this.terminal, reason, failure, code, this.options.quiet);
     return code;
   }

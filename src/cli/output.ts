@@ -131,3 +131,11 @@ export function renderPayload(
   if (options.json) return prettyJson(frame.text) ?? frame.text;
   return frame.text;
 }
+
+/** The JSON Lines event of an error: its class, its message and, for a network error, its code. */
+export function errorEvent(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { event: "error", error: "Error", message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  const status = error instanceof WebSocketHandshakeError && error.status !== 0 ? { status: error.status } : {};
+  return { event: "error", error: error.name, message: describeError(error), ...(typeof code === "string" ? { code } : {}), ...status };
+}
