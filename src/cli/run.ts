@@ -82,7 +82,8 @@ function dispatch(args: readonly string[], io: CliIo): Promise<number> | number 
     return ExitCode.OK;
   }
   // websocat's habit: `kite <url>` (with connect's options around it) is `kite connect <url>`.
-  if (!COMMANDS.some((command) => command.name === first) && args.some(looksLikeUrl)) return connectCommand.run(args, io);
+  // A first word that is neither a command, an option nor a URL stays an unknown command (a typo).
+  if ((looksLikeUrl(first) || first.startsWith("-")) && args.some(looksLikeUrl)) return connectCommand.run(args, io);
   if (first.startsWith("-")) throw new UsageError(`unknown option '${first}'`);
   return findCommand(first).run(rest, io);
 }
