@@ -61,14 +61,8 @@ export abstract class ConversationBase<S extends TalkingSession> implements Conv
   /** The first line: "connected to <url> (subprotocol x) — Ctrl-D closes, Ctrl-C quits". */
   protected connectedLine(protocol: string | null): string {
     const { terminal, options } = this;
-    this.openEvent(protocol, false);
     const hint = terminal.interactive ? terminal.err.dim(" — Ctrl-D closes, Ctrl-C quits") : "";
     return `${terminal.err.green("connected")} to ${options.href}${subprotocolText(protocol)}${hint}`;
-  }
-
-  /** With `--json`: the event of a connection that opened. */
-  protected openEvent(protocol: string | null, reconnected: boolean): void {
-    if (this.options.json) this.terminal.event({ event: "open", url: this.options.href, protocol, ...(reconnected ? { reconnected } : {}) });
   }
 
   /** Tells how the session ended and gives its exit code. */

@@ -11,6 +11,8 @@ const MAX_PENDING_PINGS = 32;
  * and pongs with the round trip of the ping they answer (ours from `/ping`, or `--ping`'s).
  */
 export class FrameWatch {
+  /** A connection opened: called before any of its frames is seen, so its event comes first. */
+  onOpen: (protocol: string | null) => void = () => {};
   /** A ping arrived (the session answers it by itself). */
   onPing: (data: Uint8Array) => void = () => {};
   /** A pong arrived; `rttMillis` is null when it answers no ping of ours (an unsolicited pong). */
@@ -40,6 +42,7 @@ export function frameWatchPlugin(watch: FrameWatch): HttpClientPlugin<object, Fr
     install(_config, scope) {
       scope.onConnect(async (request, proceed) => {
         const connection = await proceed(request);
+        watch.onOpen(connection.protocol);
         return { ...connection, transport: new WatchingTransport(connection.transport, watch) };
       });
       return watch;

@@ -47,7 +47,6 @@ class ReconnectingConversation extends ConversationBase<ReconnectingWebSocketSes
         this.everOpened = true;
         say(this.connectedLine(protocol));
       } else {
-        this.openEvent(protocol, true);
         say(`${terminal.err.green("reconnected")} to ${options.href}${subprotocolText(protocol)} (attempt ${event.attempt})`);
       }
     });

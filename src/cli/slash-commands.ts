@@ -23,12 +23,17 @@ function payloadText(data: Uint8Array): string {
 }
 
 /**
- * Reports the control frames the frame watch sees: with `--json`, every ping and pong as an event;
- * otherwise the pongs that answer a `/ping`, with their round trip, on stderr.
+ * Reports what the frame watch sees: with `--json`, each connection's opening and every ping and pong
+ * as events; otherwise the pongs that answer a `/ping`, with their round trip, on stderr.
  * Returns the set `/ping` puts its payloads in.
  */
-export function reportControlFrames(watch: FrameWatch, terminal: LineConsole, options: Pick<ConnectOptions, "json">): Set<string> {
+export function reportControlFrames(watch: FrameWatch, terminal: LineConsole, options: Pick<ConnectOptions, "json" | "href">): Set<string> {
   const asked = new Set<string>();
+  let opened = 0;
+  watch.onOpen = (protocol) => {
+    opened++;
+    if (options.json) terminal.event({ event: "open", url: options.href, protocol, ...(opened > 1 ? { reconnected: true } : {}) });
+  };
   watch.onPing = (data) => {
     if (options.json) terminal.event({ event: "ping", data: payloadText(data) });
   };
