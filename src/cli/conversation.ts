@@ -96,8 +96,12 @@ export async function converse(
 /** Prints every frame of `incoming` until it ends; resolves with the error that ended it, or null. */
 async function printIncoming(incoming: AsyncIterable<Frame>, terminal: LineConsole, options: ConnectOptions, afterFirst: (() => void) | null): Promise<unknown> {
   try {
+    let shown = false;
     for await (const frame of incoming) {
+      // With -1, what arrives while our close is under way is read (to finish the handshake), not shown.
+      if (shown && afterFirst !== null) continue;
       await showMessage(frame, terminal, options);
+      shown = true;
       afterFirst?.();
     }
     return null;
