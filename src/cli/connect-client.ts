@@ -26,6 +26,7 @@ export function createConnectClient(options: ConnectOptions, terminal: LineConso
         ws.preconfigured = {
           cert: tls.cert!,
           key: tls.key!,
+          ...(tls.insecure ? { rejectUnauthorized: false } : {}),
           ...(tls.ca === null ? {} : { ca: tls.ca }),
           ...(tls.servername === null ? {} : { servername: tls.servername }),
         };
