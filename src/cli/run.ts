@@ -3,13 +3,14 @@ import type { Command } from "./command.js";
 import { connectCommand } from "./connect.js";
 import { demoCommand } from "./demo.js";
 import { echoCommand } from "./echo.js";
+import { listenCommand } from "./listen.js";
 import { ExitCode } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { describeError } from "./output.js";
 import { packageVersion } from "./version.js";
 import { WebSocketError } from "../errors.js";
 
-export const COMMANDS: readonly Command[] = [connectCommand, echoCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [connectCommand, listenCommand, echoCommand, demoCommand];
 
 const width = Math.max(...COMMANDS.map((command) => command.name.length), "help [command]".length);
 
