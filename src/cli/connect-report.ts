@@ -43,11 +43,18 @@ export function tlsHint(error: unknown): string | null {
   return null;
 }
 
+/** For a redirect answer that was not followed because -L was not given: say that -L follows it. */
+function redirectHint(error: unknown): string | null {
+  if (!(error instanceof WebSocketHandshakeError) || ![301, 302, 303, 307, 308].includes(error.status)) return null;
+  if (/refused|cannot follow|not a valid URL|only GET/.test(error.message)) return null;
+  return "the server redirects the upgrade: pass -L to follow it";
+}
+
 /** Prints why a connection could not be made, with the start of a refused handshake's body. */
 export function reportConnectFailure(terminal: LineConsole, href: string, error: unknown, json = false): void {
   if (json) terminal.event(errorEvent(error));
   terminal.status(terminal.err.red(`kite: cannot connect to ${href}: ${describeError(error)}`));
-  const hint = tlsHint(error);
+  const hint = tlsHint(error) ?? redirectHint(error);
   if (hint !== null) terminal.status(terminal.err.yellow(`kite: ${hint}`));
   if (error instanceof WebSocketHandshakeError && error.body.trim() !== "") {
     const body = error.body.trim();
