@@ -28,7 +28,9 @@ export interface TlsOptions {
   readonly servername: string | null;
 }
 
-const OPTIONS = parseArgsOptions(CONNECT_FLAGS);
+/** `kite connect`'s options, as `parseArgs` takes them. */
+export const CONNECT_OPTIONS = parseArgsOptions(CONNECT_FLAGS);
+const OPTIONS = CONNECT_OPTIONS;
 
 /** `kite connect` settings, checked. */
 export interface ConnectOptions {

@@ -1,6 +1,6 @@
 import type { Command } from "./command.js";
 import { CONNECT_USAGE } from "./connect-usage.js";
-import { parseConnectOptions, type ConnectOptions } from "./connect-options.js";
+import { CONNECT_OPTIONS, parseConnectOptions, type ConnectOptions } from "./connect-options.js";
 import { converse, type ConversationSession, type SetInterruptHandlers } from "./conversation.js";
 import { ExitCode } from "./exit-codes.js";
 import { Interrupts, type CliIo } from "./io.js";
@@ -16,6 +16,7 @@ export const connectCommand: Command = {
   name: "connect",
   summary: "Open a WebSocket: send lines typed or piped in, print what arrives",
   usage: CONNECT_USAGE,
+  options: CONNECT_OPTIONS,
   async run(args, io) {
     const options = parseConnectOptions(args);
     if (options === "help") {

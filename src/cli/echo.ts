@@ -84,6 +84,7 @@ export const echoCommand: Command = {
   name: "echo",
   summary: "Run a WebSocket echo server",
   usage: USAGE,
+  options: OPTIONS,
   async run(args, io) {
     const { values, positionals } = parseCommandLine(args, OPTIONS, "echo");
     if (values.help) {

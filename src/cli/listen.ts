@@ -73,6 +73,7 @@ export const listenCommand: Command = {
   name: "listen",
   summary: "Run a WebSocket server: print what clients send, send them what you type",
   usage: USAGE,
+  options: OPTIONS,
   async run(args, io) {
     const { values, positionals } = parseCommandLine(args, OPTIONS, "listen", valueHints(LISTEN_FLAGS));
     const text = (name: string): string | undefined => values[name] as string | undefined;

@@ -1,5 +1,6 @@
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
+import { completionCommand } from "./completion.js";
 import { connectCommand } from "./connect.js";
 import { demoCommand } from "./demo.js";
 import { echoCommand } from "./echo.js";
@@ -10,7 +11,7 @@ import { describeError } from "./output.js";
 import { packageVersion } from "./version.js";
 import { WebSocketError } from "../errors.js";
 
-export const COMMANDS: readonly Command[] = [connectCommand, listenCommand, echoCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [connectCommand, listenCommand, echoCommand, demoCommand, completionCommand(() => COMMANDS)];
 
 const width = Math.max(...COMMANDS.map((command) => command.name.length), "help [command]".length);
 
