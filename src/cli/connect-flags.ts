@@ -28,7 +28,7 @@ export const CONNECT_FLAGS: readonly Flag[] = [
   { name: "execute", short: "x", value: "<text>", takes: "the text of a message to send", multiple: true, help: "Send this message instead of reading stdin, then close (after --wait)" },
   { name: "preamble", value: "<text>", takes: "the text of a message to send first", multiple: true, help: "Send this message first on every connection, reconnects included" },
   { name: "wait", short: "w", value: "<duration>", takes: DURATION, help: "After the end of input (or -x), keep printing what arrives for this long before closing (default 0)" },
-  { name: "one-message", short: "1", help: "Close (and exit 0) after the first message received" },
+  { name: "one-message", short: "1", help: "Close (and exit 0) after the first message received; the end of input (or -x) waits for it" },
   // Input and output
   { name: "binary", short: "b", value: "<hex|base64|raw>", takes: "hex, base64 or raw", choices: ["hex", "base64", "raw"], help: "hex, base64: each line is decoded and sent as a Binary message, and Binary messages are printed so. raw: stdin is read as bytes and sent as Binary messages (one per read, at most --chunk), and every message is written to stdout as its bytes" },
   { name: "chunk", value: "<size>", takes: "a size in bytes from 1 up (65536, 64k, 1m)", help: "With -b raw: the largest message made of one read (default 64k)" },

@@ -137,6 +137,11 @@ async function sendThenClose(
 ): Promise<void> {
   const { options } = sender;
   await sendInput((payload) => session.send(payload), sender);
+  if (options.oneMessage && options.waitMillis === 0 && !over()) {
+    // -1 ends with the first message received, not with the input (as -x's request waits for its answer).
+    await receiving;
+    return;
+  }
   if (options.waitMillis > 0 && !over()) {
     // The pause does not hold the process open by itself (the session's socket does while it lasts).
     await Promise.race([receiving, new Promise<void>((resolve) => backgroundTimer(resolve, options.waitMillis))]);

@@ -53,6 +53,17 @@ describe("kite connect scripting", () => {
     }
   });
 
+  it("-1 with -x: the run waits for the answer, and ends with it", TEST, async () => {
+    const peer = await startWsPeer((socket) => socket.on("message", (data) => setTimeout(() => socket.send(`token for ${String(data)}`), 300)));
+    try {
+      const kite = spawnKite(["-1", "-x", "alice", peer.url]);
+      assert.equal(await kite.exited(), 0, kite.stderr);
+      assert.equal(kite.stdout, "token for alice\n");
+    } finally {
+      await peer.close();
+    }
+  });
+
   it("--preamble is sent first on every connection, reconnects included, before lines queued meanwhile", TEST, async () => {
     const received: string[][] = [];
     const peer = await startWsPeer((socket) => {
