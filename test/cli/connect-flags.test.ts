@@ -2,11 +2,13 @@
 // what it takes, and flags that cannot work together are usage errors (exit 2) before connecting.
 import { after, describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONNECT_FLAGS } from "../../src/cli/connect-flags.js";
 import { renderFlags } from "../../src/cli/flag-table.js";
+import { LISTEN_FLAGS } from "../../src/cli/listen.js";
 import { killAll, silentServer, spawnKite } from "./kite-process.js";
 
 const TEST = { timeout: 15_000 };
@@ -25,6 +27,17 @@ describe("kite connect --help", () => {
     // What wscat and websocat users look for first.
     for (const name of ["--insecure", "--binary", "--execute", "--wait", "--null", "--json", "--proxy", "--location", "--one-message"]) {
       assert.ok(kite.stdout.includes(name), name);
+    }
+  });
+
+  test("docs/cli.md documents every flag of connect and listen, each with an example using it", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../../../docs/cli.md", import.meta.url)), "utf8");
+    const examples = [...doc.matchAll(/^ {4}(.*)$|`(kite [^`]*)`/gm)].map((match) => match[1] ?? match[2]).join("\n");
+    for (const flag of [...CONNECT_FLAGS, ...LISTEN_FLAGS]) {
+      if (flag.name === "help") continue;
+      assert.ok(doc.includes(`--${flag.name}`), `docs/cli.md lacks --${flag.name}`);
+      const used = new RegExp(`(--${flag.name}\\b${flag.short === undefined ? "" : `|(^|\\s)-${flag.short}\\b`})`, "m");
+      assert.match(examples, used, `docs/cli.md has no example with --${flag.name}`);
     }
   });
 
