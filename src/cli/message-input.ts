@@ -81,31 +81,48 @@ export function rawInput(stdin: Readable, chunkBytes: number): MessageInput {
 /** `-0`: messages separated by NUL bytes; the text after the last NUL is one more message if not empty. */
 export function nulInput(stdin: Readable): MessageInput {
   const reader = new ChunkReader(stdin);
-  let buffered = Buffer.alloc(0);
+  // The start of the next record, chunk by chunk: only a new chunk is searched for the NUL, so a long
+  // record costs one copy, not one per chunk.
+  let parts: Buffer[] = [];
   let ended = false;
+  const take = (tail: Buffer): string => {
+    const record = Buffer.concat(parts).toString("utf8");
+    parts = tail.length === 0 ? [] : [tail];
+    return record;
+  };
   return {
     async next() {
-      for (;;) {
-        const end = buffered.indexOf(0);
+      // What is left of the last chunk may hold more records.
+      const last = parts.at(-1);
+      if (last !== undefined && parts.length === 1) {
+        const end = last.indexOf(0);
         if (end !== -1) {
-          const record = buffered.subarray(0, end).toString("utf8");
-          buffered = buffered.subarray(end + 1);
-          return record;
+          parts = [last.subarray(0, end)];
+          return take(last.subarray(end + 1));
         }
+      }
+      for (;;) {
         if (ended) {
-          if (buffered.length === 0) return null;
-          const last = buffered.toString("utf8");
-          buffered = Buffer.alloc(0);
-          return last;
+          if (parts.length === 0) return null;
+          return take(Buffer.alloc(0));
         }
         const chunk = await reader.next();
-        if (chunk === null) ended = true;
-        else buffered = Buffer.concat([buffered, chunk]);
+        if (chunk === null) {
+          ended = true;
+          continue;
+        }
+        const end = chunk.indexOf(0);
+        if (end === -1) {
+          parts.push(chunk);
+          continue;
+        }
+        parts.push(chunk.subarray(0, end));
+        return take(chunk.subarray(end + 1));
       }
     },
     close() {
       ended = true;
-      buffered = Buffer.alloc(0);
+      parts = [];
       reader.close();
     },
   };
