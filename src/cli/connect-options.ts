@@ -234,4 +234,5 @@ function checkCombinations(options: ConnectOptions, given: { chunk: boolean; pro
     refuse(`${tlsFlag} is for wss:// URLs (TLS); ${options.href} is not one`);
   }
   if (options.tls.cert !== null && given.proxy) refuse("--cert connects with the ws engine, which does not take --proxy: choose one");
+  if (options.tls.cert !== null && options.followRedirects) refuse("--cert connects with the ws engine, which does not take -L: choose one");
 }
