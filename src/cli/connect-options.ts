@@ -1,7 +1,14 @@
 import { RESERVED_HEADERS, resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
+import { readFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import { CloseReason } from "../protocol/close-reason.js";
+import { CONNECT_FLAGS } from "./connect-flags.js";
+import { parseArgsOptions, valueHints } from "./flag-table.js";
 import {
   UsageError,
   normalizeUrl,
+  parseSize,
+  wrongValue,
   parseBinaryEncoding,
   parseCommandLine,
   parseCount,
@@ -10,23 +17,20 @@ import {
   type BinaryEncoding,
 } from "./args.js";
 
-/** The options `kite connect` takes (its usage text documents them). */
-const OPTIONS = {
-  header: { type: "string", short: "H", multiple: true },
-  subprotocol: { type: "string", short: "s", multiple: true },
-  ping: { type: "string" },
-  "connect-timeout": { type: "string" },
-  "close-timeout": { type: "string" },
-  reconnect: { type: "boolean" },
-  "max-attempts": { type: "string" },
-  wait: { type: "string", short: "w" },
-  binary: { type: "string" },
-  json: { type: "boolean" },
-  "no-color": { type: "boolean" },
-  quiet: { type: "boolean", short: "q" },
-  verbose: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
+/** How `kite connect` speaks TLS (`wss:`): the checked TLS flags, files already read. */
+export interface TlsOptions {
+  /** `-k`: no verification of the server's certificate. */
+  readonly insecure: boolean;
+  readonly ca: string | null;
+  /** `--cert` and `--key`: a client certificate, which only the ws engine sends. */
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly servername: string | null;
+}
+
+/** `kite connect`'s options, as `parseArgs` takes them. */
+export const CONNECT_OPTIONS = parseArgsOptions(CONNECT_FLAGS);
+const OPTIONS = CONNECT_OPTIONS;
 
 /** `kite connect` settings, checked. */
 export interface ConnectOptions {
@@ -37,9 +41,32 @@ export interface ConnectOptions {
   readonly connectTimeoutMillis: number | null;
   /** How long to wait for the server's answer to our Close (`--close-timeout`), or null for the session's own deadline. */
   readonly closeTimeoutMillis: number | null;
+  /** The Close we send at the end (`--close-code`, `--close-reason`). */
+  readonly closeCode: number;
+  readonly closeReason: string;
   readonly waitMillis: number;
   readonly binary: BinaryEncoding | null;
+  /** With `-b raw`: the most bytes one stdin read becomes in one message. */
+  readonly chunkBytes: number;
+  /** `-0`: messages are separated by NUL, in and out. */
+  readonly nul: boolean;
+  /** `--slash`: lines starting with "/" are commands even when stdin is not a terminal. */
+  readonly slash: boolean;
+  /** `--json`: JSON Lines events on stdout. */
   readonly json: boolean;
+  /** `--pretty`: text messages that are JSON are pretty-printed. */
+  readonly pretty: boolean;
+  /** `-x` messages to send instead of reading stdin, or null to read stdin. */
+  readonly execute: readonly string[] | null;
+  /** `--preamble` messages, sent first on every connection. */
+  readonly preamble: readonly string[];
+  /** `-1`: close after the first message received. */
+  readonly oneMessage: boolean;
+  readonly tls: TlsOptions;
+  /** `--proxy` URL, null for `--no-proxy`, or "env" for the environment's. */
+  readonly proxy: string | null | "env";
+  /** `-L`: follow redirects. */
+  readonly followRedirects: boolean;
   readonly noColor: boolean;
   readonly quiet: boolean;
   /** Log the connection on stderr (`--verbose`). */
@@ -49,6 +76,9 @@ export interface ConnectOptions {
   /** `--max-attempts`, or null for no limit. */
   readonly maxAttempts: number | null;
 }
+
+/** 64 KiB: what one read of a pipe gives at most on Linux, and a frame size every server takes. */
+export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
 /**
  * What to use instead of each header the handshake writes itself (`RESERVED_HEADERS`). The library
@@ -75,13 +105,33 @@ function checkHandshakeHeader([name, value]: [string, string]): [string, string]
 
 /** `kite connect`'s command line, checked: its settings, or "help"; a `UsageError` for anything wrong. */
 export function parseConnectOptions(args: readonly string[]): ConnectOptions | "help" {
-  const { values, positionals } = parseCommandLine(args, OPTIONS, "connect");
-  if (values.help) return "help";
+  const { values, positionals } = parseCommandLine(args, OPTIONS, "connect", valueHints(CONNECT_FLAGS));
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  const list = (name: string): string[] => (values[name] as string[] | undefined) ?? [];
+  const on = (name: string): boolean => values[name] === true;
+  if (on("help")) return "help";
+  // The options' values are checked first: an option that swallowed the URL is what to report.
+  const headers = list("header").map((header) => checkHandshakeHeader(parseHeader(header, "connect")));
+  const duration = (name: string): number | null => {
+    const value = text(name);
+    return value === undefined ? null : parseDuration(value, `--${name}`, "connect");
+  };
+  const connectTimeout = duration("connect-timeout");
+  if (connectTimeout === 0) throw new UsageError("--connect-timeout must be more than 0", "connect");
+  const closeTimeout = duration("close-timeout");
+  if (closeTimeout === 0) throw new UsageError("--close-timeout must be more than 0", "connect");
+  const maxAttempts = text("max-attempts") === undefined ? null : parseCount(text("max-attempts")!, "--max-attempts", "connect");
+  const binary = text("binary") === undefined ? null : parseBinaryEncoding(text("binary")!, "connect");
+  const chunkBytes = text("chunk") === undefined ? DEFAULT_CHUNK_BYTES : parseSize(text("chunk")!, "--chunk", "connect");
+  const closeCode = text("close-code") === undefined ? CloseReason.Codes.NORMAL : parseCloseCode(text("close-code")!);
+  const closeReason = text("close-reason") ?? "";
+  if (Buffer.byteLength(closeReason) > 123) throw wrongValue("--close-reason", "a text of at most 123 UTF-8 bytes", closeReason, "connect");
+  const tls = parseTlsOptions(text, on);
+  if (text("proxy") !== undefined) checkProxyUrl(text("proxy")!);
+
   if (positionals.length === 0) throw new UsageError("missing <url>", "connect");
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`, "connect");
-  const headers = (values.header ?? []).map((header) => checkHandshakeHeader(parseHeader(header, "connect")));
-  const protocols = values.subprotocol ?? [];
-  const target: WebSocketRequestOptions = { url: normalizeUrl(positionals[0]), headers, protocols };
+  const target: WebSocketRequestOptions = { url: normalizeUrl(positionals[0]), headers, protocols: list("subprotocol") };
   let href: string;
   try {
     // The library's own check, run before connecting so a bad URL or header is a usage error (2).
@@ -92,27 +142,97 @@ export function parseConnectOptions(args: readonly string[]): ConnectOptions | "
     if (error instanceof TypeError) throw new UsageError(error.message, "connect");
     throw error;
   }
-  const connectTimeout = values["connect-timeout"] === undefined ? null : parseDuration(values["connect-timeout"], "--connect-timeout", "connect");
-  if (connectTimeout === 0) throw new UsageError("--connect-timeout must be more than 0", "connect");
-  const closeTimeout = values["close-timeout"] === undefined ? null : parseDuration(values["close-timeout"], "--close-timeout", "connect");
-  if (closeTimeout === 0) throw new UsageError("--close-timeout must be more than 0", "connect");
-  const reconnect = values.reconnect === true;
-  const maxAttempts = values["max-attempts"] === undefined ? null : parseCount(values["max-attempts"], "--max-attempts", "connect");
-  if (maxAttempts !== null && !reconnect) throw new UsageError("--max-attempts goes with --reconnect", "connect");
-  if (values.verbose === true && values.quiet === true) throw new UsageError("--verbose and --quiet cannot go together", "connect");
-  return {
+  const options: ConnectOptions = {
     target,
     href,
-    pingMillis: values.ping === undefined ? null : parseDuration(values.ping, "--ping", "connect") || null,
+    pingMillis: duration("ping") || null,
     connectTimeoutMillis: connectTimeout,
     closeTimeoutMillis: closeTimeout,
-    waitMillis: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait", "connect"),
-    binary: values.binary === undefined ? null : parseBinaryEncoding(values.binary, "connect"),
-    json: values.json === true,
-    noColor: values["no-color"] === true,
-    quiet: values.quiet === true,
-    verbose: values.verbose === true,
-    reconnect,
+    closeCode,
+    closeReason,
+    waitMillis: duration("wait") ?? 0,
+    binary,
+    chunkBytes,
+    nul: on("null"),
+    slash: on("slash"),
+    json: on("json"),
+    pretty: on("pretty"),
+    execute: text("execute") === undefined ? null : list("execute"),
+    preamble: list("preamble"),
+    oneMessage: on("one-message"),
+    tls,
+    proxy: on("no-proxy") ? null : (text("proxy") ?? "env"),
+    followRedirects: on("location"),
+    noColor: on("no-color"),
+    quiet: on("quiet"),
+    verbose: on("verbose"),
+    reconnect: on("reconnect"),
     maxAttempts,
   };
+  checkCombinations(options, { chunk: text("chunk") !== undefined, proxy: text("proxy") !== undefined, noProxy: on("no-proxy"), execute: list("execute") });
+  return options;
+}
+
+/** A close code we may send: 1000, or one for applications (3000-4999); the others say what went wrong, which kite does not know. */
+function parseCloseCode(text: string): number {
+  const code = /^\s*\d{4}\s*$/.test(text) ? Number(text) : NaN;
+  if (code !== 1000 && !(code >= 3000 && code <= 4999)) throw wrongValue("--close-code", "a close code: 1000, or 3000 to 4999", text, "connect");
+  return code;
+}
+
+function checkProxyUrl(text: string): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    // Reported below.
+  }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw wrongValue("--proxy", "an http:// or https:// proxy URL", text.replace(/\/\/[^@/]*@/, "//***@"), "connect");
+  }
+}
+
+/** Reads a PEM file for a TLS flag: an unreadable file is the flag's mistake, so a usage error. */
+function readPem(path: string, option: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`${option} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, "connect");
+  }
+}
+
+function parseTlsOptions(text: (name: string) => string | undefined, on: (name: string) => boolean): TlsOptions {
+  const file = (name: string): string | null => {
+    const path = text(name);
+    return path === undefined ? null : readPem(path, `--${name}`);
+  };
+  const servername = text("servername") ?? null;
+  if (servername !== null && !/^[^\s\p{Cc}]+$/u.test(servername)) throw wrongValue("--servername", "a host name", servername, "connect");
+  return { insecure: on("insecure"), ca: file("ca"), cert: file("cert"), key: file("key"), servername };
+}
+
+/** The flags that cannot work together, refused before anything connects. */
+function checkCombinations(options: ConnectOptions, given: { chunk: boolean; proxy: boolean; noProxy: boolean; execute: readonly string[] }): void {
+  const refuse = (message: string): never => {
+    throw new UsageError(message, "connect");
+  };
+  const raw = options.binary === "raw";
+  if (raw && options.json) refuse("-b raw writes messages as bytes and --json as JSON Lines: choose one (--json shows binary messages in base64)");
+  if (raw && options.nul) refuse("-b raw reads and writes bytes, not NUL-separated messages: drop -0");
+  if (raw && options.slash) refuse("-b raw reads bytes, not lines: --slash has no lines to read commands from");
+  if (raw && options.pretty) refuse("-b raw writes messages as bytes: --pretty has nothing to format");
+  if (raw && given.execute.length > 0) refuse("-x sends text messages; -b raw sends stdin's bytes: choose one");
+  if (given.chunk && !raw) refuse("--chunk goes with -b raw");
+  if (options.json && options.pretty) refuse("--json prints messages as JSON strings: --pretty cannot go with it");
+  if (options.maxAttempts !== null && !options.reconnect) refuse("--max-attempts goes with --reconnect");
+  if (options.verbose && options.quiet) refuse("--verbose and --quiet cannot go together");
+  if (given.proxy && given.noProxy) refuse("--proxy and --no-proxy cannot go together");
+  if ((options.tls.cert === null) !== (options.tls.key === null)) refuse("--cert and --key go together: the certificate and its private key");
+  if (options.tls.insecure && options.tls.ca !== null) refuse("-k verifies nothing, so --ca would not be used: choose one");
+  const tlsFlag = options.tls.insecure ? "-k" : options.tls.ca !== null ? "--ca" : options.tls.cert !== null ? "--cert" : options.tls.servername !== null ? "--servername" : null;
+  if (tlsFlag !== null && !options.href.startsWith("wss:") && !options.followRedirects) {
+    refuse(`${tlsFlag} is for wss:// URLs (TLS); ${options.href} is not one`);
+  }
+  if (options.tls.cert !== null && given.proxy) refuse("--cert connects with the ws engine, which does not take --proxy: choose one");
+  if (options.tls.cert !== null && options.followRedirects) refuse("--cert connects with the ws engine, which does not take -L: choose one");
 }

@@ -3,13 +3,14 @@ import type { Frame } from "../protocol/frame.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { reportClose } from "./connect-report.js";
 import type { ConversationSession } from "./conversation.js";
-import { sessionExitCode } from "./exit-codes.js";
+import { closeTimeoutOf, sessionExitCode } from "./exit-codes.js";
+import { errorEvent } from "./output.js";
 import type { LineConsole } from "./terminal.js";
 
 /** What a conversation needs of its session: a plain session and a reconnecting one both have it. */
 export interface TalkingSession {
   readonly incoming: AsyncIterable<Frame>;
-  send(payload: string | Uint8Array): Promise<void>;
+  send(payload: string | Uint8Array | Frame): Promise<void>;
   flush(): Promise<void>;
   close(reason: CloseReason): Promise<void>;
   terminate(): void;
@@ -30,7 +31,7 @@ export abstract class ConversationBase<S extends TalkingSession> implements Conv
     return this.session.incoming;
   }
 
-  send(payload: string | Uint8Array): Promise<void> {
+  send(payload: string | Uint8Array | Frame): Promise<void> {
     return this.session.send(payload);
   }
 
@@ -67,6 +68,12 @@ export abstract class ConversationBase<S extends TalkingSession> implements Conv
   /** Tells how the session ended and gives its exit code. */
   protected finish(reason: CloseReason | null, failure: unknown, closedByUs: boolean): number {
     const code = sessionExitCode(failure, reason, closedByUs);
+    if (this.options.json) {
+      const timedOut = closeTimeoutOf(failure);
+      const cause = timedOut ?? (failure instanceof Error && failure.cause instanceof Error ? failure.cause : failure);
+      if (cause !== null) this.terminal.event(errorEvent(cause));
+      this.terminal.event({ event: "close", code: reason?.code ?? null, reason: reason?.message ?? "", by: closedByUs ? "us" : "server", exitCode: code });
+    }
     reportClose(this.terminal, reason, failure, code, this.options.quiet);
     return code;
   }

@@ -1,9 +1,11 @@
-import { Frame } from "../protocol/frame.js";
+import type { Frame } from "../protocol/frame.js";
 import { CloseReason } from "../protocol/close-reason.js";
 import { ClosedSendChannelError } from "../errors.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { ExitCode } from "./exit-codes.js";
-import { decodeBinaryLine, describeError, escapeControls, renderPayload } from "./output.js";
+import type { MessageInput } from "./message-input.js";
+import { showMessage } from "./message-output.js";
+import { decodeBinaryLine, describeError } from "./output.js";
 import type { LineConsole } from "./terminal.js";
 import { backgroundTimer } from "../util/timers.js";
 
@@ -14,7 +16,7 @@ import { backgroundTimer } from "../util/timers.js";
 export interface ConversationSession {
   /** The messages to print, until the session is over. */
   readonly incoming: AsyncIterable<Frame>;
-  send(payload: string | Uint8Array): Promise<void>;
+  send(payload: string | Uint8Array | Frame): Promise<void>;
   /** Resolves once what was sent so far is written (reconnecting: written or reported). */
   flush(): Promise<void>;
   /** Starts telling the user what happens to the session (connected, lost, reconnecting). */
@@ -45,6 +47,8 @@ export async function converse(
   terminal: LineConsole,
   options: ConnectOptions,
   setInterruptHandlers: SetInterruptHandlers,
+  input: MessageInput,
+  command: SlashCommands | null = null,
 ): Promise<number> {
   let closedByUs = false;
   let incomingEnded = false;
@@ -53,11 +57,13 @@ export async function converse(
   const closeFirst = (reason: CloseReason): void => {
     if (closedByUs || incomingEnded) return;
     closedByUs = true;
+    input.close();
     terminal.close();
     session.close(reason);
   };
   const force = (): void => {
     forced = true;
+    input.close();
     terminal.close();
     session.terminate();
   };
@@ -69,12 +75,16 @@ export async function converse(
   );
   session.announce();
 
-  const receiving = printIncoming(session.incoming, terminal, options).finally(() => {
+  const ourClose = new CloseReason(options.closeCode, options.closeReason);
+  const afterFirst = options.oneMessage ? () => closeFirst(ourClose) : null;
+  const receiving = printIncoming(session.incoming, terminal, options, afterFirst).finally(() => {
     incomingEnded = true;
     // The session is over: stop reading input so the sender ends too.
+    input.close();
     terminal.close();
   });
-  const sending = sendThenClose(session, receiving, terminal, options, () => incomingEnded || closedByUs, closeFirst);
+  const over = (): boolean => incomingEnded || closedByUs;
+  const sending = sendThenClose(session, receiving, { terminal, options, input, command, closeFirst }, over);
 
   const failure = await receiving;
   await sending;
@@ -84,29 +94,54 @@ export async function converse(
 }
 
 /** Prints every frame of `incoming` until it ends; resolves with the error that ended it, or null. */
-async function printIncoming(incoming: AsyncIterable<Frame>, terminal: LineConsole, options: ConnectOptions): Promise<unknown> {
+async function printIncoming(incoming: AsyncIterable<Frame>, terminal: LineConsole, options: ConnectOptions, afterFirst: (() => void) | null): Promise<unknown> {
   try {
-    for await (const frame of incoming) await show(frame, terminal, options);
+    let shown = false;
+    for await (const frame of incoming) {
+      // With -1, what arrives while our close is under way is read (to finish the handshake), not shown.
+      if (shown && afterFirst !== null) continue;
+      await showMessage(frame, terminal, options);
+      shown = true;
+      afterFirst?.();
+    }
     return null;
   } catch (error) {
     return error;
   }
 }
 
+/** Runs a slash command line ("/ping hi"); resolves once it is done (or reported as wrong). */
+export type SlashCommands = (line: string, closeFirst: (reason: CloseReason) => void) => Promise<void>;
+
+/** What the sender works with. */
+interface Sender {
+  readonly terminal: LineConsole;
+  readonly options: ConnectOptions;
+  readonly input: MessageInput;
+  /** Slash commands, when lines starting with "/" are commands (a terminal, or --slash). */
+  readonly command: SlashCommands | null;
+  readonly closeFirst: (reason: CloseReason) => void;
+}
+
 /**
- * Sends each line typed; at the end of input, unless the session is already over (it ended, or we
- * are closing it), waits `--wait` for answers, writes everything queued, then closes with 1000.
- * On a reconnecting session what is queued goes out on this connection or the next one.
+ * Sends each message of the input; at the end of input, unless the session is already over (it
+ * ended, or we are closing it), waits `--wait` for answers, writes everything queued, then closes
+ * with `--close-code` (1000). On a reconnecting session what is queued goes out on this connection
+ * or the next one.
  */
 async function sendThenClose(
   session: Pick<ConversationSession, "send" | "flush">,
   receiving: Promise<unknown>,
-  terminal: LineConsole,
-  options: ConnectOptions,
+  sender: Sender,
   over: () => boolean,
-  closeFirst: (reason: CloseReason) => void,
 ): Promise<void> {
-  await sendLines((payload) => session.send(payload), terminal, options);
+  const { options } = sender;
+  await sendInput((payload) => session.send(payload), sender);
+  if (options.oneMessage && options.waitMillis === 0 && !over()) {
+    // -1 ends with the first message received, not with the input (as -x's request waits for its answer).
+    await receiving;
+    return;
+  }
   if (options.waitMillis > 0 && !over()) {
     // The pause does not hold the process open by itself (the session's socket does while it lasts).
     await Promise.race([receiving, new Promise<void>((resolve) => backgroundTimer(resolve, options.waitMillis))]);
@@ -115,18 +150,29 @@ async function sendThenClose(
   // Writing what is queued before the Close frame puts them in separate TCP writes, which gives a
   // server that answers asynchronously its turn before it sees the close.
   await Promise.race([receiving, session.flush()]);
-  closeFirst(new CloseReason(CloseReason.Codes.NORMAL, ""));
+  sender.closeFirst(new CloseReason(options.closeCode, options.closeReason));
 }
 
-/** Sends each line typed (decoded when `--binary`) until the input ends or the session takes no more. */
-async function sendLines(send: (payload: string | Uint8Array) => Promise<void>, terminal: LineConsole, options: ConnectOptions): Promise<void> {
+/** Sends each message of the input (lines decoded with `--binary hex|base64`) until it ends or the session takes no more. */
+async function sendInput(send: (payload: string | Uint8Array) => Promise<void>, sender: Sender): Promise<void> {
+  const { terminal, options, input, command } = sender;
   terminal.prompt();
-  for (let line = await terminal.nextLine(); line !== null; line = await terminal.nextLine()) {
-    let payload: string | Uint8Array = line;
-    if (options.binary !== null) {
-      const bytes = decodeBinaryLine(line, options.binary);
+  for (let item = await input.next(); item !== null; item = await input.next()) {
+    let payload: string | Uint8Array = item;
+    if (typeof item === "string" && command !== null && item.startsWith("/")) {
+      // "//text" sends "/text": the way to send a message that starts with a slash.
+      if (item.startsWith("//")) {
+        payload = item.slice(1);
+      } else {
+        await command(item, sender.closeFirst);
+        terminal.prompt();
+        continue;
+      }
+    }
+    if (typeof payload === "string" && (options.binary === "hex" || options.binary === "base64")) {
+      const bytes = decodeBinaryLine(payload, options.binary);
       if (bytes === null) {
-        terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(line)}`));
+        terminal.status(terminal.err.yellow(`kite: not ${options.binary}, not sent: ${JSON.stringify(payload)}`));
         terminal.prompt();
         continue;
       }
@@ -140,21 +186,4 @@ async function sendLines(send: (payload: string | Uint8Array) => Promise<void>, 
     }
     terminal.prompt();
   }
-}
-
-async function show(frame: Frame, terminal: LineConsole, options: ConnectOptions): Promise<void> {
-  const render = { json: options.json, binary: options.binary };
-  let text: string;
-  let label = "";
-  if (frame instanceof Frame.Text) {
-    text = renderPayload({ kind: "text", text: frame.readText() }, render);
-  } else if (frame instanceof Frame.Binary) {
-    text = renderPayload({ kind: "binary", bytes: frame.data }, render);
-    label = terminal.out.dim(`(binary, ${frame.data.length} bytes) `);
-  } else {
-    return; // The default session hands out only text and binary messages.
-  }
-  if (!terminal.decorated) return terminal.print(text);
-  // Continuation lines are indented under the first, so a multi-line message reads as one.
-  return terminal.print(`${terminal.out.cyan("<")} ${label}${escapeControls(text).replace(/\n/g, "\n  ")}`);
 }

@@ -59,6 +59,7 @@ export const demoCommand: Command = {
   name: "demo",
   summary: "Run the seed example: an echo server and a client connected to it",
   usage: USAGE,
+  options: OPTIONS,
   async run(args, io) {
     const { values, positionals } = parseCommandLine(args, OPTIONS, "demo");
     if (values.help) {

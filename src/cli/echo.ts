@@ -73,9 +73,9 @@ export function listenFailure(error: unknown, host: string, port: number, portHi
 }
 
 /** The route path: absolute, without a query or fragment. */
-function parsePath(text: string): string {
+export function parsePath(text: string, command = "echo"): string {
   if (!text.startsWith("/") || /[?#\s]/.test(text)) {
-    throw new UsageError(`--path takes a path starting with "/" (no query, fragment or spaces), got ${JSON.stringify(text)}`, "echo");
+    throw new UsageError(`--path takes a path starting with "/" (no query, fragment or spaces), got ${JSON.stringify(text)}`, command);
   }
   return text;
 }
@@ -84,6 +84,7 @@ export const echoCommand: Command = {
   name: "echo",
   summary: "Run a WebSocket echo server",
   usage: USAGE,
+  options: OPTIONS,
   async run(args, io) {
     const { values, positionals } = parseCommandLine(args, OPTIONS, "echo");
     if (values.help) {

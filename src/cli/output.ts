@@ -131,3 +131,32 @@ export function renderPayload(
   if (options.json) return prettyJson(frame.text) ?? frame.text;
   return frame.text;
 }
+
+/** The JSON Lines event of an error: its class, its message and, for a network error, its code. */
+export function errorEvent(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { event: "error", error: "Error", message: String(error) };
+  const code = systemCode(error);
+  const status = error instanceof WebSocketHandshakeError && error.status !== 0 ? { status: error.status } : {};
+  return { event: "error", error: error.name, message: describeError(error), ...(code === null ? {} : { code }), ...status };
+}
+
+/**
+ * The code a script can act on: the system's or OpenSSL's (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT)
+ * found along the causes, else kite-ws's own.
+ */
+function systemCode(error: unknown): string | null {
+  let own: string | null = null;
+  const queue: unknown[] = [error];
+  for (let seen = 0; queue.length > 0 && seen < 16; seen++) {
+    const current = queue.shift();
+    if (!(current instanceof Error)) continue;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") {
+      if (!code.startsWith("KITE_")) return code;
+      own ??= code;
+    }
+    if (current instanceof AggregateError) queue.push(...(current.errors as unknown[]));
+    queue.push(current.cause);
+  }
+  return own;
+}

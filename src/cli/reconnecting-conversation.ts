@@ -14,7 +14,11 @@ import type { LineConsole } from "./terminal.js";
 
 /** `kite connect --reconnect`: one reconnecting session for the whole run. */
 export function openReconnectingConversation(client: HttpClient, options: ConnectOptions, terminal: LineConsole): ConversationSession {
-  return new ReconnectingConversation(client.reconnectingSession(options.target), terminal, options);
+  // The preamble goes out in an onOpen hook: before what was queued while disconnected, on every connection.
+  const onOpen = async (session: DefaultWebSocketSession): Promise<void> => {
+    for (const message of options.preamble) await session.send(message);
+  };
+  return new ReconnectingConversation(client.reconnectingSession(options.target, { onOpen }), terminal, options);
 }
 
 /**
@@ -91,7 +95,7 @@ class ReconnectingConversation extends ConversationBase<ReconnectingWebSocketSes
       if (gaveUp.why === "maxAttempts") {
         terminal.status(terminal.err.red(`kite: cannot connect to ${options.href}: gave up after ${gaveUp.attempts} attempts: ${describeError(cause)}`));
       } else {
-        reportConnectFailure(terminal, options.href, cause);
+        reportConnectFailure(terminal, options.href, cause, options.json);
       }
       return ExitCode.FAILED;
     }

@@ -1,23 +1,27 @@
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
+import { completionCommand } from "./completion.js";
 import { connectCommand } from "./connect.js";
 import { demoCommand } from "./demo.js";
 import { echoCommand } from "./echo.js";
+import { listenCommand } from "./listen.js";
 import { ExitCode } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { describeError } from "./output.js";
 import { packageVersion } from "./version.js";
 import { WebSocketError } from "../errors.js";
 
-export const COMMANDS: readonly Command[] = [connectCommand, echoCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [connectCommand, listenCommand, echoCommand, demoCommand, completionCommand(() => COMMANDS)];
 
 const width = Math.max(...COMMANDS.map((command) => command.name.length), "help [command]".length);
 
 export const USAGE = `Usage: kite <command> [options]
+       kite [connect options] <url>
 
 A WebSocket client (and echo server) for the terminal, built on kite-ws.
 
 Commands:
+  ${"<url>".padEnd(width)}  The same as: kite connect <url>
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join("\n")}
   ${"help [command]".padEnd(width)}  Show help for kite or for a command
 
@@ -79,8 +83,16 @@ function dispatch(args: readonly string[], io: CliIo): Promise<number> | number 
     io.stdout.write(findCommand(rest[0]).usage);
     return ExitCode.OK;
   }
+  // websocat's habit: `kite <url>` (with connect's options around it) is `kite connect <url>`.
+  // A first word that is neither a command, an option nor a URL stays an unknown command (a typo).
+  if ((looksLikeUrl(first) || first.startsWith("-")) && args.some(looksLikeUrl)) return connectCommand.run(args, io);
   if (first.startsWith("-")) throw new UsageError(`unknown option '${first}'`);
   return findCommand(first).run(rest, io);
+}
+
+/** A URL with a WebSocket or HTTP scheme, or host:port: what `kite <url>` is given. */
+export function looksLikeUrl(arg: string): boolean {
+  return /^(wss?|https?):\/\//i.test(arg) || /^(\[[0-9a-f:.]+\]|[\w.-]+):\d{1,5}(\/|$)/i.test(arg);
 }
 
 function findCommand(name: string): Command {

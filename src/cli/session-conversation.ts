@@ -22,10 +22,12 @@ export async function openSessionConversation(
   setInterruptHandlers(giveUp, giveUp);
   try {
     const session = await client.webSocketSession({ ...options.target, signal: connecting.signal });
+    // Queued before anything typed or piped: the preamble is the first thing the server reads.
+    for (const message of options.preamble) void session.send(message).catch(() => {});
     return new SessionConversation(session, terminal, options);
   } catch (error) {
     if (connecting.signal.aborted) return ExitCode.INTERRUPTED;
-    reportConnectFailure(terminal, options.href, error);
+    reportConnectFailure(terminal, options.href, error, options.json);
     return ExitCode.FAILED;
   }
 }

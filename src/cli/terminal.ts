@@ -21,8 +21,8 @@ export class LineConsole {
   readonly out: Style;
   readonly err: Style;
   private readonly io: CliIo;
-  private readonly rl: Interface;
-  private readonly lineIterator: AsyncIterator<string>;
+  private readonly rl: Interface | null;
+  private readonly lineIterator: AsyncIterator<string> | null;
   private prompting = false;
   /** readline closed: end of input, or `close()`. Lines read before the end are still handed out. */
   private closed = false;
@@ -34,12 +34,26 @@ export class LineConsole {
    * @param onInterrupt called for Ctrl-C in terminal mode (readline gets it as a key, not a
    *   signal) and when stdout goes away (EPIPE: the reader of our pipe is gone).
    */
-  constructor(io: CliIo, options: { readonly noColor: boolean; readonly onInterrupt: () => void }) {
+  constructor(io: CliIo, options: { readonly noColor: boolean; readonly onInterrupt: () => void; readonly readLines?: boolean }) {
     this.io = io;
     this.decorated = io.stdout.isTTY === true;
-    this.interactive = io.stdin.isTTY === true && this.decorated;
+    const readLines = options.readLines ?? true;
+    this.interactive = readLines && io.stdin.isTTY === true && this.decorated;
     this.out = createStyle(useColor(io.stdout, io.env, options.noColor));
     this.err = createStyle(useColor(io.stderr, io.env, options.noColor));
+    io.stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.outputBroken) return;
+      this.outputBroken = true;
+      if (error.code !== "EPIPE") this.status(`kite: cannot write to stdout: ${error.message}`);
+      options.onInterrupt();
+    });
+    if (!readLines) {
+      // Input is read elsewhere (bytes, NUL-separated records) or not at all (-x).
+      this.rl = null;
+      this.lineIterator = null;
+      this.closed = true;
+      return;
+    }
     this.rl = createInterface({
       input: io.stdin,
       output: this.interactive ? io.stdout : undefined,
@@ -53,17 +67,11 @@ export class LineConsole {
     this.rl.on("line", () => (this.prompting = false));
     this.rl.on("close", () => this.onClosed());
     this.lineIterator = this.rl[Symbol.asyncIterator]();
-    io.stdout.on("error", (error: NodeJS.ErrnoException) => {
-      if (this.outputBroken) return;
-      this.outputBroken = true;
-      if (error.code !== "EPIPE") this.status(`kite: cannot write to stdout: ${error.message}`);
-      options.onInterrupt();
-    });
   }
 
   /** The next line typed or piped in, or null at the end of input (Ctrl-D, EOF) or after `close()`. */
   async nextLine(): Promise<string | null> {
-    if (this.stopped) return null;
+    if (this.stopped || this.lineIterator === null) return null;
     const { value, done } = await this.lineIterator.next();
     return done === true || this.stopped ? null : value;
   }
@@ -72,7 +80,7 @@ export class LineConsole {
   prompt(): void {
     if (!this.interactive || this.closed) return;
     this.prompting = true;
-    this.rl.prompt(true);
+    this.rl?.prompt(true);
   }
 
   /**
@@ -85,6 +93,19 @@ export class LineConsole {
     await drained(this.io.stdout);
   }
 
+  /** Writes bytes or text to stdout as they are (no newline), and resolves when stdout can take more. */
+  async write(data: string | Uint8Array): Promise<void> {
+    if (this.outputBroken) return;
+    this.aboveThePrompt(() => this.io.stdout.write(data));
+    await drained(this.io.stdout);
+  }
+
+  /** One JSON Lines event on stdout, written at once (events keep their order with the messages). */
+  event(fields: Record<string, unknown>): void {
+    if (this.outputBroken) return;
+    this.aboveThePrompt(() => this.io.stdout.write(`${JSON.stringify(fields)}\n`));
+  }
+
   /** A status or error line on stderr, above the prompt in terminal mode. */
   status(text: string): void {
     this.aboveThePrompt(() => this.io.stderr.write(`${text}\n`));
@@ -95,7 +116,7 @@ export class LineConsole {
     this.stopped = true;
     if (this.closed) return;
     this.onClosed();
-    this.rl.close();
+    this.rl?.close();
   }
 
   /** Input is over (Ctrl-D, Ctrl-C, end of the session): leave the prompt's line, so what follows starts on its own. */
@@ -114,6 +135,6 @@ export class LineConsole {
     clearLine(this.io.stdout, 0);
     cursorTo(this.io.stdout, 0);
     write();
-    this.rl.prompt(true);
+    this.rl?.prompt(true);
   }
 }

@@ -213,9 +213,9 @@ describe("kite connect", () => {
     ),
   );
 
-  it("--json pretty-prints text messages that are JSON and leaves the others alone", TEST, () =>
+  it("--pretty pretty-prints text messages that are JSON and leaves the others alone", TEST, () =>
     withPeer(startWsPeer(), async (peer) => {
-      const kite = spawnKite(["connect", peer.url, "--json"]);
+      const kite = spawnKite(["connect", peer.url, "--pretty"]);
       kite.end('{"a":[1,2],"b":"c"}\nnot json\n');
       assert.equal(await kite.exited(), 0);
       assert.equal(kite.stdout, `${JSON.stringify({ a: [1, 2], b: "c" }, null, 2)}\nnot json\n`);
@@ -359,9 +359,9 @@ describe("kite connect", () => {
     [["connect", "ws://x/", "-H", "Upgrade: h2c"], /-H Upgrade: the handshake sets it itself/],
     [["connect", "ws://x/", "-s", "bad name"], /Invalid subprotocol/],
     [["connect", "ws://x/", "--ping", "soon"], /--ping takes milliseconds/],
-    [["connect", "ws://x/", "--binary", "octal"], /--binary takes hex or base64/],
+    [["connect", "ws://x/", "--binary", "octal"], /--binary takes hex, base64 or raw, got "octal"/],
     [["connect", "ws://x/", "--frobnicate"], /unknown option '--frobnicate'/],
-    [["connect", "ws://x/", "-H"], /argument missing/],
+    [["connect", "ws://x/", "-H"], /--header is missing its value: it takes "Name: value"/],
   ] as const) {
     it(`usage error (exit 2): kite ${args.join(" ")}`, TEST, async () => {
       const kite = spawnKite(args);

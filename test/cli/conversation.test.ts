@@ -6,6 +6,7 @@ import { PassThrough } from "node:stream";
 import { converse, type ConversationSession } from "../../src/cli/conversation.js";
 import type { ConnectOptions } from "../../src/cli/connect-options.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
+import { lineInput } from "../../src/cli/message-input.js";
 import { LineConsole } from "../../src/cli/terminal.js";
 import { Channel } from "../../src/session/channel.js";
 import { Frame } from "../../src/protocol/frame.js";
@@ -59,9 +60,21 @@ function options(overrides: Partial<ConnectOptions> = {}): ConnectOptions {
     pingMillis: null,
     connectTimeoutMillis: null,
     closeTimeoutMillis: null,
+    closeCode: 1000,
+    closeReason: "",
     waitMillis: 0,
     binary: null,
+    chunkBytes: 65536,
+    nul: false,
+    slash: false,
     json: false,
+    pretty: false,
+    execute: null,
+    preamble: [],
+    oneMessage: false,
+    tls: { insecure: false, ca: null, cert: null, key: null, servername: null },
+    proxy: "env",
+    followRedirects: false,
     noColor: true,
     quiet: false,
     verbose: false,
@@ -86,7 +99,7 @@ function start(session: FakeSession, opts: ConnectOptions = options()) {
   const exit = converse(session, terminal, opts, (stop, force) => {
     handlers.stop = stop;
     handlers.force = force;
-  }).finally(() => terminal.close());
+  }, lineInput(terminal)).finally(() => terminal.close());
   return { stdin, exit, handlers, out: () => out, err: () => err };
 }
 

@@ -175,3 +175,39 @@ export async function deafServer(): Promise<{ url: string; close(): Promise<void
       }),
   };
 }
+
+/**
+ * Runs `kite ...args` with stdin read from `input` and stdout written to `output` (files, so bytes
+ * pass untouched, as in `kite -b raw url < file > copy`); resolves with the exit code and stderr.
+ */
+export async function runKiteWithFiles(
+  args: readonly string[],
+  input: string,
+  output: string,
+  millis = 30_000,
+): Promise<{ code: number | NodeJS.Signals; stderr: string }> {
+  const { openSync, closeSync } = await import("node:fs");
+  const stdin = openSync(input, "r");
+  const stdout = openSync(output, "w");
+  try {
+    const env = { ...process.env, PORT: undefined, NO_COLOR: undefined };
+    const child = spawn(process.execPath, [KITE_MAIN, ...args], { env, stdio: [stdin, stdout, "pipe"] });
+    running.add(child);
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await Promise.race([
+      new Promise<number | NodeJS.Signals>((resolve) => child.once("close", (exit, signal) => resolve(exit ?? signal ?? -1))),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`kite did not exit within ${millis} ms\n--- stderr ---\n${stderr}`)), millis);
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      running.delete(child);
+    });
+    return { code, stderr };
+  } finally {
+    closeSync(stdin);
+    closeSync(stdout);
+  }
+}

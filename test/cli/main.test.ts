@@ -100,3 +100,26 @@ describe("kite", () => {
     assert.match(manifest.scripts.start, /^npm run -s build && node dist\/cli\/main\.js demo$/);
   });
 });
+
+describe("kite <url>", () => {
+  it("is kite connect <url>, options before or after the URL", TEST, async () => {
+    const { startWsPeer } = await import("../helpers/ws-peer.js");
+    const peer = await startWsPeer();
+    try {
+      for (const args of [[`${peer.url}/echo`], ["-q", `${peer.url}/echo`], [`127.0.0.1:${peer.port}/echo`, "--close-code", "4000"]]) {
+        const kite = spawnKite(args);
+        kite.end("hello\n");
+        assert.equal(await kite.exited(), 0, kite.stderr);
+        assert.equal(kite.stdout, "hello\n");
+      }
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("an unknown word that is not a URL is still an unknown command", TEST, async () => {
+    const { code, stderr } = await run(["conect", "ws://127.0.0.1:1/"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /unknown command 'conect'/);
+  });
+});
