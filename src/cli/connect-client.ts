@@ -1,7 +1,6 @@
 import { HttpClient } from "../client/http-client.js";
 import type { HttpClientConfig } from "../client/http-client-config.js";
 import { CIO } from "../engine/cio/cio-engine.js";
-import { WsEngine } from "../engine/ws/ws-engine.js";
 // The plugins' index modules: they load the builders each plugin adds to HttpClient.
 import { WebSockets } from "../plugins/websockets/index.js";
 import { Reconnect } from "../plugins/reconnect/index.js";
@@ -14,26 +13,10 @@ import type { LineConsole } from "./terminal.js";
  * The client for `kite connect`: WebSockets with the ping interval, Reconnect with `--reconnect`,
  * with `--verbose` the Logging plugin at the frames level (its lines on stderr above the prompt), the
  * frame watch (pings and pongs for `/ping` and `--json`), and the engine's TLS, proxy and redirect
- * settings. CIO sends no client certificate, so `--cert` takes the ws engine (an optional peer
- * dependency), which does.
+ * settings.
  */
 export function createConnectClient(options: ConnectOptions, terminal: LineConsole, watch: FrameWatch): HttpClient {
   const { tls } = options;
-  if (tls.cert !== null) {
-    return new HttpClient(WsEngine, (config) => {
-      installPlugins(config, options, terminal, watch);
-      config.engine((ws) => {
-        ws.preconfigured = {
-          cert: tls.cert!,
-          key: tls.key!,
-          ...(tls.insecure ? { rejectUnauthorized: false } : {}),
-          ...(tls.ca === null ? {} : { ca: tls.ca }),
-          ...(tls.servername === null ? {} : { servername: tls.servername }),
-        };
-        if (options.connectTimeoutMillis !== null) ws.connectTimeoutMillis = options.connectTimeoutMillis;
-      });
-    });
-  }
   return new HttpClient(CIO, (config) => {
     installPlugins(config, options, terminal, watch);
     config.engine((cio) => {
@@ -42,6 +25,7 @@ export function createConnectClient(options: ConnectOptions, terminal: LineConso
         ...(tls.insecure ? { rejectUnauthorized: false } : {}),
         ...(tls.ca === null ? {} : { ca: tls.ca }),
         ...(tls.servername === null ? {} : { servername: tls.servername }),
+        ...(tls.cert === null || tls.key === null ? {} : { cert: tls.cert, key: tls.key }),
       };
       cio.proxy = options.proxy;
       cio.followRedirects = options.followRedirects;

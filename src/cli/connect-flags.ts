@@ -14,7 +14,7 @@ export const CONNECT_FLAGS: readonly Flag[] = [
   // TLS
   { name: "insecure", short: "k", help: "Do not verify the server's certificate (wss:); a warning says so on stderr" },
   { name: "ca", value: "<file>", takes: "a PEM file of certificate authorities", help: "Trust the certificate authorities in this PEM file instead of the system's" },
-  { name: "cert", value: "<file>", takes: "a PEM certificate file", help: "Send this client certificate (PEM; with --key; needs the ws package installed; not with --proxy or -L)" },
+  { name: "cert", value: "<file>", takes: "a PEM certificate file", help: "Send this client certificate (PEM; with --key) to a server that asks for one" },
   { name: "key", value: "<file>", takes: "a PEM private key file", help: "The private key of --cert (PEM, unencrypted)" },
   { name: "servername", value: "<name>", takes: "a host name", help: "The name to send in SNI and to check the server's certificate against (default: the URL's host)" },
   // The session

@@ -22,7 +22,7 @@ export interface TlsOptions {
   /** `-k`: no verification of the server's certificate. */
   readonly insecure: boolean;
   readonly ca: string | null;
-  /** `--cert` and `--key`: a client certificate, which only the ws engine sends. */
+  /** `--cert` and `--key`: a client certificate, for servers that ask for one. */
   readonly cert: string | null;
   readonly key: string | null;
   readonly servername: string | null;
@@ -233,6 +233,4 @@ function checkCombinations(options: ConnectOptions, given: { chunk: boolean; pro
   if (tlsFlag !== null && !options.href.startsWith("wss:") && !options.followRedirects) {
     refuse(`${tlsFlag} is for wss:// URLs (TLS); ${options.href} is not one`);
   }
-  if (options.tls.cert !== null && given.proxy) refuse("--cert connects with the ws engine, which does not take --proxy: choose one");
-  if (options.tls.cert !== null && options.followRedirects) refuse("--cert connects with the ws engine, which does not take -L: choose one");
 }

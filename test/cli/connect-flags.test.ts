@@ -75,8 +75,6 @@ describe("kite connect: wrong values and impossible combinations are usage error
     [["wss://127.0.0.1:1/", "-k", "--ca", pem], /-k verifies nothing, so --ca would not be used/],
     [["ws://127.0.0.1:1/", "-k"], /-k is for wss:\/\/ URLs \(TLS\); ws:\/\/127\.0\.0\.1:1\/ is not one/],
     [["ws://127.0.0.1:1/", "--max-attempts", "2"], /--max-attempts goes with --reconnect/],
-    [["wss://127.0.0.1:1/", "--cert", pem, "--key", pem, "-L"], /--cert connects with the ws engine, which does not take -L/],
-    [["wss://127.0.0.1:1/", "--cert", pem, "--key", pem, "--proxy", "http://p:1"], /--cert connects with the ws engine, which does not take --proxy/],
   ];
   for (const [args, message] of cases) {
     it(`kite connect ${args.map((arg) => (arg.length > 30 ? `${arg.slice(0, 27)}...` : arg)).join(" ")}`, TEST, async () => {

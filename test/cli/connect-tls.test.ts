@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocketServer } from "ws";
 import { TEST_CERT, TEST_KEY } from "../server/fixtures/tls.js";
-import { CLIENT_CA_CERT, CLIENT_CERT, CLIENT_KEY } from "./fixtures/client-pki.js";
+import { CLIENT_CA_CERT, CLIENT_CERT, CLIENT_KEY } from "../server/fixtures/client-pki.js";
 import { killAll, spawnKite } from "./kite-process.js";
 
 const TEST = { timeout: 20_000 };

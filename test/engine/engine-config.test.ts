@@ -67,11 +67,12 @@ describe("CIO settings are checked when set", () => {
     refused(cio, "connectTimeout", {}, TypeError, "an empty object");
   });
 
-  test("tls: an object with ca, rejectUnauthorized and servername only", () => {
+  test("tls: an object with ca, rejectUnauthorized, servername, cert, key and passphrase only", () => {
     const cio = new CioEngineConfig();
     refused(cio, "tls", null, TypeError, "cio.tls must be", "got null");
     refused(cio, "tls", "insecure", TypeError, "cio.tls must be");
-    refused(cio, "tls", { cert: "x" }, TypeError, 'cio.tls has no option "cert"', "ca, rejectUnauthorized, servername");
+    refused(cio, "tls", { certificate: "x" }, TypeError, 'cio.tls has no option "certificate"', "ca, rejectUnauthorized, servername, cert, key, passphrase");
+    refused(cio, "tls", { cert: "x" }, TypeError, "cio.tls.cert and cio.tls.key go together");
     refused(cio, "tls", { rejectUnAuthorized: false }, TypeError, "did you mean rejectUnauthorized?");
     refused(cio, "tls", { serverName: "x" }, TypeError, "did you mean servername?");
     refused(cio, "tls", { ca: 5 }, TypeError, "cio.tls.ca must be", "got 5 (a number)");

@@ -24,18 +24,20 @@ export interface CioTlsConfig {
   rejectUnauthorized?: boolean;
   /** SNI and certificate name to check (default: the URL's host, unless it is an IP address). */
   servername?: string;
+  /** A client certificate (PEM, with its chain) for servers that ask for one; needs `key`. */
+  cert?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** The private key of `cert` (PEM); needs `cert`. */
+  key?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** The passphrase of an encrypted `key`. */
+  passphrase?: string;
 }
 
-const TLS_KEYS = ["ca", "rejectUnauthorized", "servername"] as const;
-const CLIENT_CERTIFICATES = "CIO sends no client certificate";
+const TLS_KEYS = ["ca", "rejectUnauthorized", "servername", "cert", "key", "passphrase"] as const;
 const TLS_HINTS: ReadonlyMap<string, string> = new Map([
   ["verify", "did you mean rejectUnauthorized?"],
   ["insecure", "did you mean rejectUnauthorized: false?"],
   ["sni", "did you mean servername?"],
-  ["cert", CLIENT_CERTIFICATES],
-  ["key", CLIENT_CERTIFICATES],
-  ["pfx", CLIENT_CERTIFICATES],
-  ["passphrase", CLIENT_CERTIFICATES],
+  ["pfx", "CIO takes PEM: cert and key"],
 ]);
 
 /**
@@ -142,15 +144,16 @@ const CHECKS = {
 } satisfies SettingChecks<CioEngineConfig>;
 
 function checkTls(tls: CioTlsConfig): CioTlsConfig {
-  if (!isOptionsObject(tls)) throw typeError("cio.tls", "an object { ca, rejectUnauthorized, servername }", tls);
+  if (!isOptionsObject(tls)) throw typeError("cio.tls", "an object { ca, rejectUnauthorized, servername, cert, key, passphrase }", tls);
   checkKeys(tls, "cio.tls", TLS_KEYS, TLS_HINTS);
-  const { ca, rejectUnauthorized, servername } = tls;
-  if (ca !== undefined) {
-    const isPem = (value: unknown): boolean => typeof value === "string" || value instanceof Uint8Array;
-    if (!(isPem(ca) || (Array.isArray(ca) && (ca as readonly unknown[]).every(isPem)))) {
-      throw typeError("cio.tls.ca", "PEM text, a Uint8Array of it, or an array of them", ca);
-    }
+  const { ca, rejectUnauthorized, servername, cert, key, passphrase } = tls;
+  checkPem(ca, "cio.tls.ca");
+  checkPem(cert, "cio.tls.cert");
+  checkPem(key, "cio.tls.key");
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError(`cio.tls.cert and cio.tls.key go together (the certificate and its private key); got only ${cert === undefined ? "key" : "cert"}`);
   }
+  if (passphrase !== undefined && typeof passphrase !== "string") throw typeError("cio.tls.passphrase", "a string", passphrase);
   if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== "boolean") {
     throw typeError("cio.tls.rejectUnauthorized", "true or false", rejectUnauthorized);
   }
@@ -158,6 +161,15 @@ function checkTls(tls: CioTlsConfig): CioTlsConfig {
     throw typeError("cio.tls.servername", "a host name (a non-empty string without whitespace)", servername);
   }
   return tls;
+}
+
+/** PEM text, a Uint8Array of it, or an array of them; absent is fine. */
+function checkPem(value: unknown, name: string): void {
+  if (value === undefined) return;
+  const isPem = (item: unknown): boolean => typeof item === "string" || item instanceof Uint8Array;
+  if (!(isPem(value) || (Array.isArray(value) && (value as readonly unknown[]).every(isPem)))) {
+    throw typeError(name, "PEM text, a Uint8Array of it, or an array of them", value);
+  }
 }
 
 function checkResponseHead(limits: Partial<ResponseHeadLimits>): ResponseHeadLimits {

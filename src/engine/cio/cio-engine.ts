@@ -3,7 +3,8 @@ import { connectTls } from "./lazy-tls.js";
 import { OwnedReads } from "../../transport/owned-reads.js";
 import { Buffer } from "node:buffer";
 import type { EngineCapability, EngineConnection, HttpClientEngine, HttpClientEngineFactory, WebSocketRequest } from "../engine.js";
-import { CioEngineConfig, checkCioConfig } from "./cio-config.js";
+import { CioEngineConfig, checkCioConfig, type CioTlsConfig } from "./cio-config.js";
+import type { ConnectionOptions } from "node:tls";
 import { openHandshake } from "./client-handshake.js";
 import { openTunnel } from "./proxy.js";
 import { bareHost, resolveProxy } from "./proxy-selection.js";
@@ -126,29 +127,13 @@ export class CioEngine implements HttpClientEngine {
       const reads = new OwnedReads();
       return reads.attach(connectTcp({ host, port, onread: reads.options() }));
     }
-    const tls = this.config.tls;
-    return connectTls({
-      host,
-      port,
-      servername: tls.servername ?? (isIP(host) ? undefined : host),
-      ca: tls.ca as string | Buffer | Array<string | Buffer> | undefined, // Node reads any Uint8Array here
-      rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      ALPNProtocols: ["http/1.1"],
-    });
+    return connectTls({ host, port, ...tlsOptions(this.config.tls, host) });
   }
 
   /** TLS to the target inside a proxy tunnel: the certificate checked is the target's, not the proxy's. */
   private startTls(url: URL, tunnel: Socket): Socket {
     const host = bareHost(url.hostname);
-    const tls = this.config.tls;
-    const secure = connectTls({
-      socket: tunnel,
-      host,
-      servername: tls.servername ?? (isIP(host) ? undefined : host),
-      ca: tls.ca as string | Buffer | Array<string | Buffer> | undefined,
-      rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      ALPNProtocols: ["http/1.1"],
-    });
+    const secure = connectTls({ socket: tunnel, host, ...tlsOptions(this.config.tls, host) });
     secure.once("close", () => tunnel.destroy());
     return secure;
   }
@@ -163,3 +148,18 @@ export const CIO: HttpClientEngineFactory<CioEngineConfig> = {
     return new CioEngine(config);
   },
 };
+
+/** Node's TLS options for the target `host` from the engine's settings. */
+function tlsOptions(tls: CioTlsConfig, host: string): ConnectionOptions {
+  // Node reads any Uint8Array where its types say Buffer.
+  type Pem = string | Buffer | Array<string | Buffer> | undefined;
+  return {
+    servername: tls.servername ?? (isIP(host) ? undefined : host),
+    ca: tls.ca as Pem,
+    cert: tls.cert as Pem,
+    key: tls.key as Pem,
+    passphrase: tls.passphrase,
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+    ALPNProtocols: ["http/1.1"],
+  };
+}

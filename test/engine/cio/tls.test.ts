@@ -1,7 +1,13 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { HttpClient, CIO, WebSockets, Frame, TlsError, type CioTlsConfig } from "../../../src/index.js";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { WebSocketServer } from "ws";
 import { startWsPeer, TEST_CA, type WsPeer } from "../../helpers/ws-peer.js";
+import { TEST_CERT, TEST_KEY } from "../../server/fixtures/tls.js";
+import { CLIENT_CA_CERT, CLIENT_CERT, CLIENT_KEY } from "../../server/fixtures/client-pki.js";
 
 const T = { timeout: 10_000 };
 
@@ -66,5 +72,46 @@ describe("CIO over TLS", () => {
       wrong.close();
       await peer.close();
     }
+  });
+
+  test("client certificates (mutual TLS): a server that requires one refuses us without cert/key, accepts us with them", T, async () => {
+    const server = createServer({ key: TEST_KEY, cert: TEST_CERT, requestCert: true, rejectUnauthorized: true, ca: CLIENT_CA_CERT });
+    const wss = new WebSocketServer({ server });
+    const subjects: string[] = [];
+    wss.on("connection", (socket, request) => {
+      subjects.push(String((request.socket as TLSSocket).getPeerCertificate().subject?.CN));
+      socket.on("message", (data) => socket.send(data, { binary: false }));
+    });
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `wss://127.0.0.1:${(server.address() as AddressInfo).port}/mtls`;
+    const without = newClient({ ca: TEST_CERT, servername: "localhost" });
+    const withCert = newClient({ ca: TEST_CERT, servername: "localhost", cert: CLIENT_CERT, key: new TextEncoder().encode(CLIENT_KEY) });
+    try {
+      await assert.rejects(
+        without.webSocket(url, async () => {}),
+        (error: unknown) => error instanceof Error && /certificate|handshake|socket|ECONNRESET|closed/i.test(`${(error as TlsError).systemCode ?? ""} ${error.message}`),
+      );
+      const echoed = await withCert.webSocket(url, async (session) => {
+        await session.send("mine");
+        return ((await session.incoming.receive()) as Frame.Text).readText();
+      });
+      assert.equal(echoed, "mine");
+      assert.deepEqual(subjects, ["kite test client"]);
+    } finally {
+      without.close();
+      withCert.close();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test("cert and key are checked: PEM only, and together", () => {
+    assert.throws(() => newClient({ cert: CLIENT_CERT } as CioTlsConfig), /cio.tls.cert and cio.tls.key go together/);
+    assert.throws(() => newClient({ cert: 42, key: CLIENT_KEY } as unknown as CioTlsConfig), /cio.tls.cert must be PEM text.*42/);
+    assert.throws(() => newClient({ cert: CLIENT_CERT, key: CLIENT_KEY, passphrase: 1 } as unknown as CioTlsConfig), /cio.tls.passphrase/);
+    assert.throws(() => newClient({ pfx: "x" } as unknown as CioTlsConfig), /CIO takes PEM: cert and key/);
   });
 });
