@@ -28,6 +28,9 @@ export { DefaultWebSocketSession } from "./session/default-session.js";
 export type { ChannelConfig, OverflowPolicy, ReceiveChannel, SendChannel } from "./session/channel.js";
 export type { MessagesOptions, InvalidMessageError, SendContent } from "./serialization/frame-conversion.js";
 export type { Duration } from "./util/duration.js";
+// Sessions as WHATWG streams: globals in every runtime kite-ws runs in.
+export { toStreams, type WebSocketStreams, type StreamMessage, type StreamWritable } from "./streams/web-streams.js";
+export type { StreamableSession } from "./streams/stream-session.js";
 
 export { Frame, type BinaryData } from "./protocol/frame.js";
 export { FrameType } from "./protocol/frame-type.js";

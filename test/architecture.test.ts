@@ -94,6 +94,8 @@ const RULES: { layer: string; forbidden: RegExp; why: string }[] = [
   { layer: "server/", forbidden: /^(plugins\/|client\/|cli\/)/, why: "the server shares the core, not the client" },
   { layer: "rpc/", forbidden: /^(node:|transport\/|client\/|server\/|cli\/|engine\/(?!config-checks)|plugins\/(?!reconnect\/reconnecting-session))/, why: "calls run over any session, in any runtime: they know sessions, not sockets, engines or the client" },
   { layer: "graphql/", forbidden: /^(node:|transport\/|client\/|server\/|cli\/|engine\/(?!config-checks)|plugins\/(?!reconnect\/(reconnecting-session|policy)))/, why: "GraphQL runs on the calls layer over any session, in any runtime" },
+  { layer: "streams/", forbidden: /^(node:|transport\/|client\/|server\/|cli\/|engine\/(?!config-checks)|plugins\/)/, why: "Web Streams over any session, in any runtime: they know sessions, not sockets, engines or the client" },
+  { layer: "node/", forbidden: /^(transport\/|client\/|server\/|cli\/|engine\/(?!config-checks)|plugins\/)/, why: "Node streams over any session: node:stream, and sessions, not sockets, engines or the client" },
   { layer: "util/", forbidden: /^(?!node:|util\/)[a-z]+\//, why: "util holds small pure helpers that depend on nothing of ours" },
 ];
 

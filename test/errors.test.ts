@@ -13,6 +13,7 @@ import * as platformEngine from "../src/engine/platform/index.js";
 import * as msgpack from "../src/serialization/msgpack/index.js";
 import * as rpc from "../src/rpc/index.js";
 import * as graphql from "../src/graphql/index.js";
+import * as nodeStreams from "../src/node/index.js";
 import { WebSocketError, ConnectError, TlsError, ConnectTimeoutError, CloseTimeoutError, ConnectionClosedError } from "../src/errors.js";
 
 const docs = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
@@ -31,7 +32,7 @@ function tableRows(): Map<string, string> {
 /** Every error class any entry point exports. */
 function exportedErrorClasses(): Map<string, typeof WebSocketError> {
   const classes = new Map<string, typeof WebSocketError>();
-  for (const entry of [root, browser, reconnect, logging, server, testing, wsEngine, platformEngine, msgpack, rpc, graphql]) {
+  for (const entry of [root, browser, reconnect, logging, server, testing, wsEngine, platformEngine, msgpack, rpc, graphql, nodeStreams]) {
     for (const [name, value] of Object.entries(entry)) {
       if (typeof value === "function" && (value === WebSocketError || value.prototype instanceof WebSocketError)) {
         classes.set(name, value as typeof WebSocketError);
