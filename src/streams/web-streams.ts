@@ -111,8 +111,13 @@ async function pullMessage(session: StreamableSession, controller: ReadableStrea
     }
     // Control frames are not messages (a session wrapped by the user may pass them on).
     if (frame instanceof Frame.Text) return controller.enqueue(frame.readText());
-    if (frame instanceof Frame.Binary) return controller.enqueue(frame.data);
+    // A plain Uint8Array in every runtime and engine (CIO's payloads are Buffers), as WebSocketStream gives.
+    if (frame instanceof Frame.Binary) return controller.enqueue(plainBytes(frame.data));
   }
+}
+
+function plainBytes(data: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(data) === Uint8Array.prototype ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** A chunk as `send` takes it, bytes copied; a `TypeError` for anything else. */
