@@ -82,6 +82,11 @@ export class SocketTransport implements FrameTransport, ReadSink {
   /** @internal */
   sink: FrameSink | null = null;
   private paused = false;
+  /**
+   * A write was refused (socket full) before `start()`: a server's handler may send in the turn its
+   * session is made, and the socket's 'drain' can come before `start()` listens for it.
+   */
+  private drainOwed = false;
   /** Set once nothing more may be delivered: a framing error, or the connection is ending. */
   private failed = false;
   /** @internal The socket's error, reported when it closes. */
@@ -127,6 +132,9 @@ export class SocketTransport implements FrameTransport, ReadSink {
       queueMicrotask(() => this.onSocketClose());
       return;
     }
+    // The 'drain' of a write refused before now was missed if the socket has drained already.
+    if (this.drainOwed && !socket.writableNeedDrain) queueMicrotask(() => this.sink?.onDrain());
+    this.drainOwed = false;
     this.parse();
     socket.resume();
   }
@@ -147,6 +155,7 @@ export class SocketTransport implements FrameTransport, ReadSink {
       ok = !socket.writableNeedDrain;
     }
     if (lent > 0) giveBackWhenWritten(socket, this.arena!, lent);
+    if (!ok && this.sink === null) this.drainOwed = true;
     return ok;
   }
 
