@@ -42,8 +42,9 @@ export interface WebSocketStreams {
  *   Cancelling it closes the session as `abort(reason)` does.
  * - A write after the session closed rejects with `ClosedSendChannelError` (its `cause` is the
  *   failure, if any), and the writable errors. A chunk that is not a string, an `ArrayBuffer` or an
- *   `ArrayBufferView` rejects with a `TypeError`. Bytes are copied when written, as WebSocketStream
- *   does, so the caller may reuse its buffer once `write()` resolves.
+ *   `ArrayBufferView` rejects with a `TypeError` and errors the writable (the session and the readable
+ *   go on). Bytes are copied when written, as WebSocketStream does, so the caller may reuse its buffer
+ *   once `write()` resolves.
  * - `writable.close()` closes the session with 1000 and resolves when it has ended; the readable goes
  *   on with what the peer sends until its Close (read it, or the close waits for `timeoutMillis`).
  * - `writable.abort(reason)` and `readable.cancel(reason)` close the session: a `CloseReason` as it

@@ -128,10 +128,11 @@ describe("toStreams's arguments and chunks", () => {
     await raw.close();
   });
 
-  test("a chunk that is not a string or bytes rejects the write with a TypeError quoting it, and errors the writable", T, async () => {
+  test("a chunk that is not a string or bytes rejects the write with a TypeError quoting it, and errors the writable, not the session", T, async () => {
     const session = await cioClient().webSocketSession(peer.url);
     await peer.nextConnection();
-    const writer = toStreams(session).writable.getWriter();
+    const streams = toStreams(session);
+    const writer = streams.writable.getWriter();
     const error = await rejectionOf(writer.write(42 as unknown as string));
     assert.ok(error instanceof TypeError);
     assert.equal(
@@ -139,6 +140,9 @@ describe("toStreams's arguments and chunks", () => {
       "toStreams(session).writable.write(chunk): chunk must be a string, an ArrayBuffer or an ArrayBufferView (Uint8Array, Buffer, DataView, ...); got 42 (a number)",
     );
     assert.ok((await rejectionOf(writer.write("after"))) instanceof TypeError, "the writable is errored");
+    // The session and the readable go on.
+    await session.send("still open");
+    assert.deepEqual(await take(streams.readable.getReader(), 1), ["still open"]);
     await session.close();
   });
 
