@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { once } from "node:events";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { createServer, get as httpGet } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
@@ -16,6 +18,7 @@ import {
   WebSocketDeflateExtension,
   WebSocketHandshakeError,
   WebSockets,
+  toStreams,
   type CioEngineConfig,
   type WebSocketSession,
   type WebSocketsConfig,
@@ -23,10 +26,11 @@ import {
 import { Reconnect } from "../../src/plugins/reconnect/index.js";
 import { serve, webSocketRoutes, type ServeOptions, type WebSocketHandler, type WebSocketRouting, type WebSocketServer } from "../../src/server/index.js";
 import { MockEngine } from "../../src/testing/index.js";
+import { toDuplex } from "../../src/node/index.js";
 import { TEST_CERT, TEST_KEY } from "../server/fixtures/tls.js";
 
 /** The engines and parts of the library the cases exercise: the columns of the README's engine table. */
-export type Area = "CIO" | "server" | "Platform" | "MockEngine" | "Reconnect";
+export type Area = "CIO" | "server" | "Platform" | "MockEngine" | "Reconnect" | "Streams";
 
 /** One case: `skip` says why it cannot run here (null: it runs); `run` throws when it fails. */
 export interface Scenario {
@@ -447,5 +451,53 @@ export const scenarios: readonly Scenario[] = [
         await within(server.close(), 5_000, "the last server's close");
       }
     },
+  },
+  {
+    name: "Streams: toStreams (Web Streams) over CIO",
+    area: "Streams",
+    run: () =>
+      withServer(echoServer(), async (server) => {
+        const session = await cioClient().webSocketSession(`${server.url}/echo`);
+        const { readable, writable } = toStreams(session);
+        const writer = writable.getWriter();
+        const reader = readable.getReader();
+        const sent = noise(100_000, 9);
+        await writer.write("text through a WritableStream");
+        await writer.write(sent);
+        assert.equal((await within(reader.read(), 5_000, "the text")).value, "text through a WritableStream");
+        const bytes = (await within(reader.read(), 5_000, "the bytes")).value;
+        assert.ok(bytes instanceof Uint8Array);
+        assertBytes(bytes, sent, "binary");
+        await writer.close();
+        assert.equal((await within(reader.read(), 5_000, "the end")).done, true);
+        assert.equal((await session.closeReason)?.code, 1000);
+      }),
+  },
+  {
+    name: "Streams: toDuplex (node:stream) through pipeline",
+    area: "Streams",
+    run: () =>
+      withServer(echoServer(), async (server) => {
+        const session = await cioClient().webSocketSession(`${server.url}/echo`);
+        const chunks = Array.from({ length: 64 }, (_, n) => noise(16_384, n + 1));
+        const expected = Buffer.concat(chunks);
+        const duplex = toDuplex(session);
+        const received: Buffer[] = [];
+        let total = 0;
+        const reading = pipeline(
+          duplex,
+          new Writable({
+            write(chunk: Buffer, _encoding, done) {
+              received.push(chunk);
+              total += chunk.length;
+              if (total >= expected.length) duplex.end();
+              done();
+            },
+          }),
+        );
+        await pipeline(Readable.from(chunks), duplex, { end: false });
+        await within(reading, 10_000, "the echo through the duplex");
+        assertBytes(Buffer.concat(received), expected, "pipeline");
+      }),
   },
 ];
