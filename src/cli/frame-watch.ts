@@ -1,7 +1,8 @@
 import type { HttpClientPlugin } from "../client/plugin.js";
 import { Buffer } from "node:buffer";
 import { Frame } from "../protocol/frame.js";
-import type { FrameSink, FrameTransport } from "../transport/frame-transport.js";
+import type { FrameTransport } from "../transport/frame-transport.js";
+import { ForwardingTransport } from "../transport/forwarding-transport.js";
 
 /** Pings remembered while they wait for their pong; a peer that never answers cannot grow the map. */
 const MAX_PENDING_PINGS = 32;
@@ -51,70 +52,22 @@ export function frameWatchPlugin(watch: FrameWatch): HttpClientPlugin<object, Fr
 }
 
 /** Passes everything through, and tells the watch about pings and pongs on the way. */
-class WatchingTransport implements FrameTransport, FrameSink {
-  readonly masking: boolean;
-  private sink: FrameSink | null = null;
-
+class WatchingTransport extends ForwardingTransport {
   constructor(
-    private readonly inner: FrameTransport,
+    inner: FrameTransport,
     private readonly watch: FrameWatch,
   ) {
-    this.masking = inner.masking;
+    super(inner);
   }
 
-  get lineLog(): ((line: string) => void) | undefined {
-    return this.inner.lineLog;
-  }
-  get maxFrameSize(): number {
-    return this.inner.maxFrameSize;
-  }
-  set maxFrameSize(bytes: number) {
-    this.inner.maxFrameSize = bytes;
-  }
-  get maxMessageSize(): number | undefined {
-    return this.inner.maxMessageSize;
-  }
-  set maxMessageSize(bytes: number | undefined) {
-    this.inner.maxMessageSize = bytes;
-  }
-  checkWritable(frame: Frame): void {
-    this.inner.checkWritable?.(frame);
-  }
-  start(sink: FrameSink): void {
-    this.sink = sink;
-    this.inner.start(this);
-  }
-  write(frames: readonly Frame[]): boolean {
+  override write(frames: readonly Frame[]): boolean {
     for (const frame of frames) if (frame instanceof Frame.Ping) this.watch.sentPing(frame.data);
-    return this.inner.write(frames);
-  }
-  resume(): void {
-    this.inner.resume();
-  }
-  flushed(): Promise<void> {
-    return this.inner.flushed();
-  }
-  end(graceMillis: number): void {
-    this.inner.end(graceMillis);
-  }
-  destroy(): void {
-    this.inner.destroy();
+    return super.write(frames);
   }
 
-  onFrame(frame: Frame): boolean {
+  override onFrame(frame: Frame): boolean {
     if (frame instanceof Frame.Ping) this.watch.onPing(frame.data);
     else if (frame instanceof Frame.Pong) this.watch.receivedPong(frame.data);
-    return this.sink?.onFrame(frame) ?? false;
-  }
-  onProtocolError(error: Error): void {
-    this.sink?.onProtocolError(error);
-  }
-  onDrain(): void {
-    this.sink?.onDrain();
-  }
-  onClosed(error: Error | null): void {
-    const sink = this.sink;
-    this.sink = null;
-    sink?.onClosed(error);
+    return super.onFrame(frame);
   }
 }

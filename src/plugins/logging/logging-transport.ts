@@ -1,6 +1,7 @@
 import { Frame } from "../../protocol/frame.js";
 import { FrameType } from "../../protocol/frame-type.js";
-import type { FrameSink, FrameTransport } from "../../transport/frame-transport.js";
+import type { FrameTransport } from "../../transport/frame-transport.js";
+import { ForwardingTransport } from "../../transport/forwarding-transport.js";
 import { WebSocketSession } from "../../session/websocket-session.js";
 import { Channel } from "../../session/channel.js";
 import type { ConnectionLog } from "./connection-log.js";
@@ -15,12 +16,9 @@ const MAX_PENDING_PINGS = 32;
  * session does (after extensions decode them), over any engine. Inserted only when the Logging
  * plugin is installed and on; lines below the configured level are never built.
  */
-export class LoggingTransport implements FrameTransport, FrameSink {
-  readonly masking: boolean;
-  readonly lineLog: (line: string) => void;
-  private readonly inner: FrameTransport;
+export class LoggingTransport extends ForwardingTransport {
   private readonly log: ConnectionLog;
-  private sink: FrameSink | null = null;
+  private readonly logLine: (line: string) => void;
   /** Payloads of our pings not yet answered (as latin1 strings), with when each was written. */
   private readonly pings = new Map<string, number>();
   /** The peer's Close arrived: the session stops reading for good, which is no flow control to report. */
@@ -28,87 +26,61 @@ export class LoggingTransport implements FrameTransport, FrameSink {
   private closed = false;
 
   constructor(inner: FrameTransport, log: ConnectionLog) {
-    this.inner = inner;
+    super(inner);
     this.log = log;
-    this.masking = inner.masking;
-    this.lineLog = (line) => log.line(line);
+    this.logLine = (line) => log.line(line);
   }
 
-  get maxFrameSize(): number {
-    return this.inner.maxFrameSize;
+  override get lineLog(): (line: string) => void {
+    return this.logLine;
   }
 
-  set maxFrameSize(bytes: number) {
-    this.inner.maxFrameSize = bytes;
-  }
-
-  get maxMessageSize(): number | undefined {
-    return this.inner.maxMessageSize;
-  }
-
-  set maxMessageSize(bytes: number | undefined) {
-    this.inner.maxMessageSize = bytes;
-  }
-
-  checkWritable(frame: Frame): void {
-    this.inner.checkWritable?.(frame);
-  }
-
-  start(sink: FrameSink): void {
-    this.sink = sink;
-    this.inner.start(this);
-  }
-
-  write(frames: readonly Frame[]): boolean {
+  override write(frames: readonly Frame[]): boolean {
     for (const frame of frames) this.sent(frame);
-    const accepted = this.inner.write(frames);
+    const accepted = super.write(frames);
     if (!accepted && this.log.all) this.log.line("write buffer full: waiting for a drain");
     return accepted;
   }
 
-  resume(): void {
+  override resume(): void {
     if (this.log.all) this.log.line("reading resumed");
-    this.inner.resume();
+    super.resume();
   }
 
-  flushed(): Promise<void> {
-    return this.inner.flushed();
-  }
-
-  end(graceMillis: number): void {
+  override end(graceMillis: number): void {
     if (this.log.all) this.log.line(`ending the connection (waiting up to ${graceMillis} ms for the peer)`);
-    this.inner.end(graceMillis);
+    super.end(graceMillis);
   }
 
-  destroy(): void {
+  override destroy(): void {
     if (this.log.all) this.log.line("cutting the connection");
-    this.inner.destroy();
+    super.destroy();
   }
 
   // --- FrameSink of the inner transport ---
 
   /** @internal */
-  onFrame(frame: Frame): boolean {
+  override onFrame(frame: Frame): boolean {
     this.received(frame);
-    const goOn = this.sink?.onFrame(frame) ?? false;
+    const goOn = super.onFrame(frame);
     if (!goOn && this.log.all && !this.closeReceived) this.log.line("reading paused: the session's incoming is full");
     return goOn;
   }
 
   /** @internal */
-  onProtocolError(error: Error): void {
+  override onProtocolError(error: Error): void {
     this.log.line(`protocol error: ${this.log.error(error)}`);
-    this.sink?.onProtocolError(error);
+    super.onProtocolError(error);
   }
 
   /** @internal */
-  onDrain(): void {
+  override onDrain(): void {
     if (this.log.all) this.log.line("drained: writes go on");
-    this.sink?.onDrain();
+    super.onDrain();
   }
 
   /** @internal */
-  onClosed(error: Error | null): void {
+  override onClosed(error: Error | null): void {
     if (this.closed) return;
     this.closed = true;
     const sink = this.sink;
