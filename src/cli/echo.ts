@@ -7,6 +7,13 @@ import { ExitCode } from "./exit-codes.js";
 import { Interrupts, type CliIo } from "./io.js";
 import { createStyle, describeError, useColor } from "./output.js";
 
+/** The exit status part of the help of the commands that run a server (echo, listen). */
+export const SERVER_EXIT_STATUS = `Exit status:
+  0    stopped by Ctrl-C or SIGTERM
+  1    could not listen (the port is in use, or the address is not this host's)
+  2    usage error
+  130  a second Ctrl-C stopped it without waiting for sessions to close`;
+
 const USAGE = `Usage: kite echo [options]
 
 Runs a WebSocket server that sends every message back to its sender, as the
@@ -23,11 +30,7 @@ Options:
                         terminal)
   -h, --help            Show this help
 
-Exit status:
-  0    stopped by Ctrl-C or SIGTERM
-  1    could not listen (the port is in use, or the address is not this host's)
-  2    usage error
-  130  a second Ctrl-C stopped it without waiting for sessions to close
+${SERVER_EXIT_STATUS}
 
 Examples:
   kite echo

@@ -5,7 +5,7 @@ import { Frame } from "../protocol/frame.js";
 import { ClosedSendChannelError } from "../errors.js";
 import { UsageError, parseCommandLine, parseCount, parsePort } from "./args.js";
 import type { Command } from "./command.js";
-import { listenFailure, parsePath, serverUrl } from "./echo.js";
+import { SERVER_EXIT_STATUS, listenFailure, parsePath, serverUrl } from "./echo.js";
 import { ExitCode } from "./exit-codes.js";
 import { parseArgsOptions, renderFlags, valueHints, type Flag } from "./flag-table.js";
 import { Interrupts, type CliIo } from "./io.js";
@@ -44,11 +44,7 @@ written as \\n), binary messages in hex; on a terminal marked "< ". With --json:
 {"event":"message","client":1,"type":"text"|"binary","data":...},
 {"event":"close","client":1,"code":1000,"reason":""}, {"event":"error",...}.
 
-Exit status:
-  0    stopped by Ctrl-C or SIGTERM
-  1    could not listen (the port is in use, or the address is not this host's)
-  2    usage error
-  130  a second Ctrl-C stopped it without waiting for sessions to close
+${SERVER_EXIT_STATUS}
 
 Examples:
   kite listen --port 9000
