@@ -74,11 +74,6 @@ export abstract class Frame {
    * once to be written to many connections (fan-out); null otherwise.
    */
   unmaskedWire: Uint8Array | null = null;
-  /**
-   * @internal What extensions made of this frame once for every connection with the same settings
-   * (a compressed form per compression setting), by setting; null unless the frame is fanned out.
-   */
-  sharedEncodings: Map<string, Frame> | null = null;
 
   /** `fin` is a boolean: the subclasses check what users pass. */
   protected constructor(fin: boolean, data: Uint8Array | null, rsv1?: boolean, rsv2?: boolean, rsv3?: boolean) {

@@ -62,10 +62,9 @@ export class TopicRegistry {
   publish(topic: string, frame: Frame): number {
     const members = this.topics.get(topic);
     if (members === undefined) return 0;
-    // The bytes every connection without extensions writes, encoded once.
+    // The bytes every connection without extensions writes, encoded once; that they are there also
+    // tells extensions the frame is fanned out (permessage-deflate then compresses it once per setting).
     if (frame.unmaskedWire === null) frame.unmaskedWire = fanOutSerializer.serializeOne(frame);
-    // Negotiated extensions keep what they encode once here (permessage-deflate: once per setting).
-    frame.sharedEncodings ??= new Map();
     let delivered = 0;
     for (const session of members) {
       let taken: boolean;

@@ -6,6 +6,7 @@ import WebSocket from "ws";
 import { Frame, WebSocketDeflateExtension } from "../../src/index.js";
 import { serve, type DefaultWebSocketServerSession, type ServeOptions, type WebSocketServer } from "../../src/server/index.js";
 import { within } from "../helpers/ws-peer.js";
+import { sharedFormKeys } from "../../src/extensions/permessage-deflate/deflate-codec.js";
 
 const T = { timeout: 15_000 };
 const delay = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
@@ -113,7 +114,7 @@ describe("topics", () => {
       for (const client of clients) assert.deepEqual(client.messages, expected, "every message inflates to what was sent, in order");
       // One compressed form per setting the subscribers agreed on (windows of 15 and 10 bits), whatever
       // their context takeover; the plain subscriber writes the frame's own bytes.
-      for (const frame of frames) assert.deepEqual([...(frame.sharedEncodings?.keys() ?? [])].sort(), ["permessage-deflate 6 10", "permessage-deflate 6 15"]);
+      for (const frame of frames) assert.deepEqual(sharedFormKeys(frame).sort(), ["permessage-deflate 6 10", "permessage-deflate 6 15"]);
     } finally {
       for (const client of clients) client.socket.terminate();
       await server.close();

@@ -25,6 +25,21 @@ export const DEFLATE_RSV: RsvBits = Object.freeze({ messageStart: RSV1, continua
 const SHARED_MAX_PAYLOAD = 1024 * 1024;
 /** Builds the shared compressed frames' bytes: whole unmasked frames, so it keeps no state between them. */
 const sharedSerializer = new FrameSerializer({ mask: false });
+/**
+ * The compressed forms of each fanned-out frame (one with `unmaskedWire`, built once for many
+ * connections), by setting; they go when the frame does.
+ */
+const sharedForms = new WeakMap<Frame, Map<number, Frame>>();
+
+/** A compression setting as one number: the level (0-9) and the window bits (9-15). */
+function settingKey(level: number, windowBits: number): number {
+  return level * 16 + windowBits;
+}
+
+/** @internal The settings a fanned-out frame was compressed for so far, as "permessage-deflate <level> <window bits>" (for tests). */
+export function sharedFormKeys(frame: Frame): string[] {
+  return [...(sharedForms.get(frame)?.keys() ?? [])].map((key) => `permessage-deflate ${Math.floor(key / 16)} ${key % 16}`);
+}
 
 /** Where a direction is: between messages, inside an uncompressed one, inside a compressed one. */
 const Message = { None: 0, Plain: 1, Compressed: 2 } as const;
@@ -82,8 +97,8 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
     const type = frame.frameType;
     if (type !== FrameType.TEXT && type !== FrameType.BINARY) return frame;
     const first = this.sending === Message.None;
-    if (first && frame.sharedEncodings !== null && frame.fin && !this.disposed && frame.byteLength <= SHARED_MAX_PAYLOAD && this.shouldCompress(frame)) {
-      return this.sharedDeflated(frame, frame.sharedEncodings);
+    if (first && frame.unmaskedWire !== null && frame.fin && !this.disposed && frame.byteLength <= SHARED_MAX_PAYLOAD && this.shouldCompress(frame)) {
+      return this.sharedDeflated(frame);
     }
     if (first) this.sending = this.shouldCompress(frame) ? Message.Compressed : Message.Plain;
     const mode = this.sending;
@@ -118,14 +133,16 @@ export class PerMessageDeflateCodec implements ExtensionCodec {
    * (the first one compresses it), and this connection's own context told its peer saw bytes it did
    * not compress.
    */
-  private sharedDeflated(frame: Frame, shared: Map<string, Frame>): Frame {
+  private sharedDeflated(frame: Frame): Frame {
+    let forms = sharedForms.get(frame);
+    if (forms === undefined) sharedForms.set(frame, (forms = new Map()));
     const windowBits = this.agreement.deflateWindowBits;
-    const key = `permessage-deflate ${this.level} ${windowBits}`;
-    let compressed = shared.get(key);
+    const key = settingKey(this.level, windowBits);
+    let compressed = forms.get(key);
     if (compressed === undefined) {
       compressed = deflated(frame, deflateWhole(frame.data, this.level, windowBits), true);
       compressed.unmaskedWire = sharedSerializer.serializeOne(compressed);
-      shared.set(key, compressed);
+      forms.set(key, compressed);
     }
     this.deflater?.forgetHistory();
     return compressed;
