@@ -3,7 +3,7 @@ import { WebSocketSession } from "../session/websocket-session.js";
 import { DefaultWebSocketSession } from "../session/default-session.js";
 import type { SendContent } from "../serialization/frame-conversion.js";
 import type { NegotiatedExtension } from "../extensions/extension.js";
-import { Frame } from "../protocol/frame.js";
+import type { Frame } from "../protocol/frame.js";
 import { CloseReason, closeReasonOf } from "../protocol/close-reason.js";
 import { ClosedReceiveChannelError } from "../errors.js";
 import { typeError } from "../util/describe-value.js";
@@ -105,9 +105,4 @@ export function closeForAbort(session: StreamableSession, reason: unknown): Prom
     return session.close(new CloseReason(CloseReason.Codes.INTERNAL_ERROR, "")).then(() => Promise.reject(error as Error));
   }
   return session.close(close);
-}
-
-/** @internal Whether a frame is a whole Text or Binary message (what a default session's `incoming` carries). */
-export function isMessage(frame: Frame): frame is Frame.Text | Frame.Binary {
-  return (frame instanceof Frame.Text || frame instanceof Frame.Binary) && frame.fin;
 }
