@@ -69,10 +69,10 @@ export function rawInput(stdin: Readable, chunkBytes: number): MessageInput {
         pending = await reader.next();
         if (pending === null) return null;
       }
+      // A view, not a copy: a stream hands each chunk over for good, and never writes to it again.
       const piece = pending.subarray(0, chunkBytes);
       pending = pending.subarray(piece.length);
-      // A copy: the stream may reuse its buffer, and the message must keep its bytes until sent.
-      return new Uint8Array(piece);
+      return piece;
     },
     close: () => reader.close(),
   };
