@@ -34,6 +34,19 @@ function fakeBackplane(options: { throwOnPublish?: boolean } = {}) {
   return { backplane, log, published, deliver: (topic: string, payload: BackplanePayload) => deliver!(topic, payload), fail: (error: unknown) => onError!(error) };
 }
 
+/** A server on `backplane` whose /feed sessions subscribe to "t" and say "ready"; `errors` gets what onError got. */
+async function feedServer(backplane: Backplane) {
+  const errors: unknown[] = [];
+  const server = await serve({ backplane, onError: (error) => errors.push(error) }, (routes) =>
+    routes.webSocket("/feed", async (session) => {
+      session.subscribe("t");
+      await session.send("ready");
+      for await (const frame of session.incoming) void frame;
+    }),
+  );
+  return { server, errors };
+}
+
 async function subscriber(url: string): Promise<{ socket: WebSocket; messages: string[] }> {
   const socket = new WebSocket(url);
   const messages: string[] = [];
@@ -48,14 +61,7 @@ async function subscriber(url: string): Promise<{ socket: WebSocket; messages: s
 
 test("the backplane starts before serve() resolves, gets what publish sends, delivers others' messages, closes with the server", T, async () => {
   const fake = fakeBackplane();
-  const errors: unknown[] = [];
-  const server = await serve({ backplane: fake.backplane, onError: (error) => errors.push(error) }, (routes) =>
-    routes.webSocket("/feed", async (session) => {
-      session.subscribe("t");
-      await session.send("ready");
-      for await (const frame of session.incoming) void frame;
-    }),
-  );
+  const { server, errors } = await feedServer(fake.backplane);
   try {
     assert.deepEqual(fake.log, ["start"]);
     const client = await subscriber(`${server.url}/feed`);
@@ -83,14 +89,7 @@ test("the backplane starts before serve() resolves, gets what publish sends, del
 
 test("a backplane whose publish throws: publish still delivers locally and returns, onError gets the error", T, async () => {
   const fake = fakeBackplane({ throwOnPublish: true });
-  const errors: unknown[] = [];
-  const server = await serve({ backplane: fake.backplane, onError: (error) => errors.push(error) }, (routes) =>
-    routes.webSocket("/feed", async (session) => {
-      session.subscribe("t");
-      await session.send("ready");
-      for await (const frame of session.incoming) void frame;
-    }),
-  );
+  const { server, errors } = await feedServer(fake.backplane);
   try {
     const client = await subscriber(`${server.url}/feed`);
     assert.equal(server.publish("t", "still here"), 1);
