@@ -68,7 +68,7 @@ export interface WebSocketRoutes {
   readonly sessions: ReadonlySet<DefaultWebSocketServerSession>;
   /**
    * Sends `content` (text, bytes or a whole Text/Binary frame) to every session subscribed to `topic`
-   * (`session.subscribe(topic)`): the frame is built once and queued on each, never waited for; a
+   * (`session.subscribe(topic)`): it is encoded once and written to each, never waited for; a
    * subscriber whose `outgoing` is full is handled by the `slowSubscriber` option. Returns how many
    * sessions took it. Delivery is at most once; the order of one publisher's messages is kept.
    */
@@ -166,7 +166,7 @@ class RouteHandler implements ServedRoutes {
 
   readonly deliverRemote = (topic: string, payload: BackplanePayload): void => {
     try {
-      this.topics.publish(topic, typeof payload === "string" ? new Frame.Text(payload) : new Frame.Binary(true, payload));
+      this.topics.publish(topic, contentToFrame(payload));
     } catch (error) {
       report(this.options.onError, error, null);
     }

@@ -22,8 +22,8 @@ export interface WebSocketServer extends AsyncDisposable {
   /** The routes, for their open `sessions`. */
   readonly routes: WebSocketRoutes;
   /**
-   * Sends `content` to every session subscribed to `topic` (`session.subscribe(topic)`), building its
-   * frame once; returns how many sessions took it. See `WebSocketRoutes.publish`.
+   * Sends `content` to every session subscribed to `topic` (`session.subscribe(topic)`), encoding it
+   * once; returns how many sessions took it. See `WebSocketRoutes.publish`.
    */
   publish(topic: string, content: SendContent): number;
   /**
