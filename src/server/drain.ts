@@ -74,13 +74,21 @@ export async function drainSessions(
     if (next < count) walker = setTimeout(walk, (next * spreadMillis) / count - elapsed);
   };
   walk();
+  await idleOrCut(open, idle, spreadMillis + timeoutMillis);
+  clearTimeout(walker);
+}
+
+/**
+ * @internal Resolves when `idle` does (every handler has ended), or after `millis`, cutting the
+ * connections of `sessions` still open then: handlers that ignore a close cannot be stopped, but
+ * their connections can. How `close()` and `drain()` end.
+ */
+export async function idleOrCut(sessions: ReadonlySet<DefaultWebSocketServerSession>, idle: Promise<void>, millis: number): Promise<void> {
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const inTime = await Promise.race([
     idle.then(() => true),
-    new Promise<boolean>((resolve) => (deadline = setTimeout(resolve, Math.min(MAX_TIMER_MILLIS, spreadMillis + timeoutMillis), false))),
+    new Promise<boolean>((resolve) => (deadline = setTimeout(resolve, Math.min(MAX_TIMER_MILLIS, millis), false))),
   ]);
-  clearTimeout(walker);
   clearTimeout(deadline);
-  // Handlers that ignore the close cannot be stopped, but their connections can, as close() does.
-  if (!inTime) for (const session of open) session.terminate();
+  if (!inTime) for (const session of sessions) session.terminate();
 }

@@ -22,7 +22,7 @@ import { report, runHandler } from "./session-runner.js";
 import { checkTopic, DefaultWebSocketServerSession } from "./server-session.js";
 import { TopicRegistry } from "./topics.js";
 import { answerExtensionOffers, MalformedExtensionOffer, type ExtensionAnswer } from "../extensions/server-negotiation.js";
-import { drainSessions, resolveDrainOptions, type DrainOptions } from "./drain.js";
+import { drainSessions, idleOrCut, resolveDrainOptions, type DrainOptions } from "./drain.js";
 import type { Backplane, BackplanePayload } from "./backplane.js";
 
 /** How `WebSocketRoutes.close()` ends the sessions. */
@@ -243,14 +243,7 @@ class RouteHandler implements ServedRoutes {
 
   private async closeAll(reason: CloseReason, timeoutMillis: number): Promise<void> {
     for (const session of this.sessions) void session.close(reason);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      this.idle().then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeoutMillis, true))),
-    ]);
-    clearTimeout(timer);
-    // Handlers that ignore the close cannot be stopped, but their connections can.
-    if (timedOut) for (const session of this.sessions) session.terminate();
+    await idleOrCut(this.sessions, this.idle(), timeoutMillis);
   }
 
   private routeOf(request: IncomingMessage): WebSocketRoute | null {
