@@ -3,6 +3,7 @@ import { utf8Length } from "../protocol/utf8.js";
 import { checkDuration, checkKeys, MAX_TIMER_MILLIS } from "../engine/config-checks.js";
 import type { Duration } from "../util/duration.js";
 import { rangeError, typeError } from "../util/describe-value.js";
+import { fulfilsWithin } from "../util/fulfils-within.js";
 import type { DefaultWebSocketServerSession } from "./routing.js";
 
 /** How `drain()` ends a server's sessions; every setting is optional. */
@@ -84,11 +85,5 @@ export async function drainSessions(
  * their connections can. How `close()` and `drain()` end.
  */
 export async function idleOrCut(sessions: ReadonlySet<DefaultWebSocketServerSession>, idle: Promise<void>, millis: number): Promise<void> {
-  let deadline: ReturnType<typeof setTimeout> | undefined;
-  const inTime = await Promise.race([
-    idle.then(() => true),
-    new Promise<boolean>((resolve) => (deadline = setTimeout(resolve, Math.min(MAX_TIMER_MILLIS, millis), false))),
-  ]);
-  clearTimeout(deadline);
-  if (!inTime) for (const session of sessions) session.terminate();
+  if (!(await fulfilsWithin(idle, Math.min(MAX_TIMER_MILLIS, millis)))) for (const session of sessions) session.terminate();
 }

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Buffer } from "node:buffer";
+import { fulfilsWithin } from "../util/fulfils-within.js";
 import { createWebSocketRoutes, type WebSocketRoutes } from "./routes.js";
 import type { WebSocketRouting } from "./routing.js";
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./server-options.js";
@@ -127,13 +128,7 @@ async function shutDown(server: HttpServer | HttpsServer, routes: WebSocketRoute
   // Stop accepting first (Node also closes idle keep-alive connections here), then end the sessions.
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
   await routes.close();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const inTime = await Promise.race([
-    stopped.then(() => true),
-    new Promise<boolean>((resolve) => (timer = setTimeout(resolve, HTTP_CLOSE_GRACE_MILLIS, false))),
-  ]);
-  clearTimeout(timer);
-  if (!inTime) {
+  if (!(await fulfilsWithin(stopped, HTTP_CLOSE_GRACE_MILLIS))) {
     server.closeAllConnections();
     await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 100).unref())]);
   }

@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { fulfilsWithin } from "../../util/fulfils-within.js";
 import { randomBytes } from "node:crypto";
 import type { Backplane, BackplanePayload } from "../backplane.js";
 
@@ -181,11 +182,7 @@ async function shutDown(client: RedisConnection): Promise<void> {
   if (!client.isOpen) return;
   // Not connected (Redis away): nothing can be flushed, and close() would wait for the reconnection.
   if (!client.isReady) return client.destroy();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const closed = client.close().then(() => true, () => false);
-  const inTime = await Promise.race([closed, new Promise<boolean>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MILLIS, false)))]);
-  clearTimeout(timer);
-  if (!inTime && client.isOpen) client.destroy();
+  if (!(await fulfilsWithin(client.close(), CLOSE_GRACE_MILLIS)) && client.isOpen) client.destroy();
 }
 
 /** `prefix` as a literal in a Redis glob pattern. */
