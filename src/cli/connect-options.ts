@@ -169,7 +169,7 @@ export function parseConnectOptions(args: readonly string[]): ConnectOptions | "
     reconnect: on("reconnect"),
     maxAttempts,
   };
-  checkCombinations(options, { chunk: text("chunk") !== undefined, proxy: text("proxy") !== undefined, noProxy: on("no-proxy"), execute: list("execute") });
+  checkCombinations(options, { chunk: text("chunk") !== undefined, proxy: text("proxy") !== undefined, noProxy: on("no-proxy") });
   return options;
 }
 
@@ -212,7 +212,7 @@ function parseTlsOptions(text: (name: string) => string | undefined, on: (name: 
 }
 
 /** The flags that cannot work together, refused before anything connects. */
-function checkCombinations(options: ConnectOptions, given: { chunk: boolean; proxy: boolean; noProxy: boolean; execute: readonly string[] }): void {
+function checkCombinations(options: ConnectOptions, given: { chunk: boolean; proxy: boolean; noProxy: boolean }): void {
   const refuse = (message: string): never => {
     throw new UsageError(message, "connect");
   };
@@ -221,7 +221,7 @@ function checkCombinations(options: ConnectOptions, given: { chunk: boolean; pro
   if (raw && options.nul) refuse("-b raw reads and writes bytes, not NUL-separated messages: drop -0");
   if (raw && options.slash) refuse("-b raw reads bytes, not lines: --slash has no lines to read commands from");
   if (raw && options.pretty) refuse("-b raw writes messages as bytes: --pretty has nothing to format");
-  if (raw && given.execute.length > 0) refuse("-x sends text messages; -b raw sends stdin's bytes: choose one");
+  if (raw && options.execute !== null) refuse("-x sends text messages; -b raw sends stdin's bytes: choose one");
   if (given.chunk && !raw) refuse("--chunk goes with -b raw");
   if (options.json && options.pretty) refuse("--json prints messages as JSON strings: --pretty cannot go with it");
   if (options.maxAttempts !== null && !options.reconnect) refuse("--max-attempts goes with --reconnect");
