@@ -1,7 +1,7 @@
 import { RESERVED_HEADERS, resolveTarget, type WebSocketRequestOptions } from "../client/target.js";
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { CloseReason } from "../protocol/close-reason.js";
+import { CloseReason, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
 import { CONNECT_FLAGS } from "./connect-flags.js";
 import { parseArgsOptions, valueHints } from "./flag-table.js";
 import {
@@ -125,7 +125,7 @@ export function parseConnectOptions(args: readonly string[]): ConnectOptions | "
   const chunkBytes = text("chunk") === undefined ? DEFAULT_CHUNK_BYTES : parseSize(text("chunk")!, "--chunk", "connect");
   const closeCode = text("close-code") === undefined ? CloseReason.Codes.NORMAL : parseCloseCode(text("close-code")!);
   const closeReason = text("close-reason") ?? "";
-  if (Buffer.byteLength(closeReason) > 123) throw wrongValue("--close-reason", "a text of at most 123 UTF-8 bytes", closeReason, "connect");
+  if (Buffer.byteLength(closeReason) > MAX_CLOSE_MESSAGE_BYTES) throw wrongValue("--close-reason", `a text of at most ${MAX_CLOSE_MESSAGE_BYTES} UTF-8 bytes`, closeReason, "connect");
   const tls = parseTlsOptions(text, on);
   if (text("proxy") !== undefined) checkProxyUrl(text("proxy")!);
 
@@ -173,10 +173,14 @@ export function parseConnectOptions(args: readonly string[]): ConnectOptions | "
   return options;
 }
 
-/** A close code we may send: 1000, or one for applications (3000-4999); the others say what went wrong, which kite does not know. */
+/** A close code kite may send: 1000, or one for applications (3000-4999); the others say what went wrong, which kite does not know. */
+export function isKiteCloseCode(code: number): boolean {
+  return code === 1000 || (code >= 3000 && code <= 4999);
+}
+
 function parseCloseCode(text: string): number {
   const code = /^\s*\d{4}\s*$/.test(text) ? Number(text) : NaN;
-  if (code !== 1000 && !(code >= 3000 && code <= 4999)) throw wrongValue("--close-code", "a close code: 1000, or 3000 to 4999", text, "connect");
+  if (!isKiteCloseCode(code)) throw wrongValue("--close-code", "a close code: 1000, or 3000 to 4999", text, "connect");
   return code;
 }
 

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { Frame } from "../protocol/frame.js";
-import { CloseReason } from "../protocol/close-reason.js";
-import type { ConnectOptions } from "./connect-options.js";
+import { CloseReason, MAX_CLOSE_MESSAGE_BYTES } from "../protocol/close-reason.js";
+import { isKiteCloseCode, type ConnectOptions } from "./connect-options.js";
 import type { ConversationSession, SlashCommands } from "./conversation.js";
 import type { FrameWatch } from "./frame-watch.js";
 import { decodeBinaryLine, describeError, escapeControls } from "./output.js";
@@ -69,12 +69,12 @@ export function slashCommands(session: Pick<ConversationSession, "send">, termin
       case "pong":
         if (bytes.length > 125) return warn(`/${name} text is at most 125 bytes (a control frame's limit), got ${bytes.length}`);
         if (name === "ping") asked.add(bytes.toString("latin1"));
-        return send(name === "ping" ? new Frame.Ping(new Uint8Array(bytes)) : new Frame.Pong(new Uint8Array(bytes)));
+        return send(name === "ping" ? new Frame.Ping(bytes) : new Frame.Pong(bytes));
       case "close": {
         const [, codeText = "", reason = ""] = /^(\S*)\s?(.*)$/s.exec(rest) ?? [];
         const code = codeText === "" ? CloseReason.Codes.NORMAL : /^\d{4}$/.test(codeText) ? Number(codeText) : NaN;
-        if (code !== 1000 && !(code >= 3000 && code <= 4999)) return warn(`/close takes a code of 1000 or 3000-4999, got ${JSON.stringify(codeText)}`);
-        if (Buffer.byteLength(reason) > 123) return warn("/close reason is at most 123 bytes");
+        if (!isKiteCloseCode(code)) return warn(`/close takes a code of 1000 or 3000-4999, got ${JSON.stringify(codeText)}`);
+        if (Buffer.byteLength(reason) > MAX_CLOSE_MESSAGE_BYTES) return warn(`/close reason is at most ${MAX_CLOSE_MESSAGE_BYTES} bytes`);
         closeFirst(new CloseReason(code, reason));
         return;
       }
