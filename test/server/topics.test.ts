@@ -121,6 +121,23 @@ describe("topics", () => {
     }
   });
 
+  test("a subscriber with nothing queued is written to at once: the published message takes no room in its outgoing", T, async () => {
+    const { server, sessions } = await topicServer({ channels: { outgoing: { capacity: 1, onOverflow: "suspend" } } });
+    try {
+      const a = await listener(`${server.url}/feed?topics=now`);
+      await sessions[0].outgoing.send(new Frame.Text("flushed")); // the session's own queue, then empty
+      await within(sessions[0].flush(), 3_000, "the flush");
+      assert.equal(server.publish("now", "published"), 1);
+      // Queued, it would fill the one slot until the next tick; written at once, the slot is free.
+      assert.equal(sessions[0].outgoing.trySend(new Frame.Text("after")), true);
+      await within((async () => { while (a.messages.length < 4) await delay(5); })(), 3_000, "every message");
+      assert.deepEqual(a.messages, ["ready", "flushed", "published", "after"]);
+      a.socket.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   test("unsubscribe stops a topic; a session's topics end with it", T, async () => {
     const { server, sessions } = await topicServer();
     try {
